@@ -1,0 +1,112 @@
+import fs from 'node:fs';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Registry } from 'prom-client';
+import type { Config } from './config.js';
+import { auditRoutes } from './modules/audit/audit.routes.js';
+import { relinkPatient } from './modules/identity/identity.repository.js';
+import { identityRoutes } from './modules/identity/identity.routes.js';
+import { IdentityService } from './modules/identity/identity.service.js';
+import { usersRoutes } from './modules/identity/users.routes.js';
+import { UsersService } from './modules/identity/users.service.js';
+import { patientsRoutes } from './modules/patients/patients.routes.js';
+import { PatientsService } from './modules/patients/patients.service.js';
+import { systemRoutes } from './modules/system/system.routes.js';
+import { AuditTrail } from './platform/audit/audit.js';
+import { TokenService } from './platform/auth/tokens.js';
+import type { Database } from './platform/db/database.js';
+import { type RouteAccess, registerAccessControl } from './platform/http/access.js';
+import { registerErrorHandling } from './platform/http/errors.js';
+import { loggerOptions } from './platform/http/logging.js';
+import { createMetricsRegistry, registerHttpMetrics } from './platform/http/metrics.js';
+
+const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+export const VERSION = pkg.version;
+
+export interface Clinica {
+  db: Database;
+  audit: AuditTrail;
+  tokens: TokenService;
+  patients: PatientsService;
+  identity: IdentityService;
+  users: UsersService;
+  metrics: Registry;
+  /** Every route with its declared access, for the authorization table test. */
+  routes: RouteAccess[];
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    clinica: Clinica;
+  }
+}
+
+/** Services without HTTP, for the CLI and for the app below. */
+export async function createServices(config: Config, db: Database) {
+  const audit = new AuditTrail(db);
+  const tokens = await TokenService.open(db, config.PUBLIC_URL, config.ACCESS_TOKEN_TTL_SECONDS);
+  const patients = new PatientsService(db, audit, [relinkPatient]);
+  const identity = new IdentityService(db, audit, tokens, patients, config);
+  const users = new UsersService(db, audit, identity);
+  return { db, audit, tokens, patients, identity, users };
+}
+
+/**
+ * The composition root: infrastructure first (errors, metrics, access control, docs),
+ * then the domain modules' routes. Tests build this same app and call `app.inject`.
+ */
+export async function buildApp(config: Config, db: Database): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...loggerOptions(config),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+
+  const services = await createServices(config, db);
+  const metrics = createMetricsRegistry();
+  registerHttpMetrics(app, metrics);
+  const routes = registerAccessControl(app, services.tokens.verify);
+  app.decorate('clinica', { ...services, metrics, routes });
+  app.addHook('onClose', () => services.audit.drain());
+
+  await app.register(helmet, { contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:'] } } });
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Clinica API',
+        version: VERSION,
+        description: 'Patient registry, accounts and audit trail of the Clinica clinic platform.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...route.config, access: 'public' };
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
+
+  // Each integration reports whether it is configured; later capabilities switch theirs on.
+  const integrations = { broker: false, smtp: false, oidc: false, remoteStorage: false };
+  const info = { name: 'Clinica', version: VERSION, database: db.kind, integrations };
+  await app.register(systemRoutes(db, metrics, services.tokens, info));
+  const api = { prefix: '/api/v1' };
+  await app.register(identityRoutes(services.identity, config.LOGIN_RATE_LIMIT_PER_MINUTE), api);
+  await app.register(usersRoutes(services.users), api);
+  await app.register(patientsRoutes(services.patients), api);
+  await app.register(auditRoutes(db, services.audit), api);
+  return app;
+}

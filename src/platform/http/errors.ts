@@ -1,0 +1,107 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+
+/** A rule broken by the caller. Services throw these; the error handler turns them into problem+json. */
+export class DomainError extends Error {
+  override name = 'DomainError';
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (detail: string, errors?: FieldError[]) =>
+  new DomainError('BAD_REQUEST', 400, detail, errors ? { errors } : {});
+export const unauthorized = (detail = 'Sign in to continue.', extra: Record<string, unknown> = {}) =>
+  new DomainError('UNAUTHORIZED', 401, detail, extra);
+export const forbidden = (detail = 'Your role does not allow this.') => new DomainError('FORBIDDEN', 403, detail);
+export const notFound = (what: string) => new DomainError('NOT_FOUND', 404, `${what} was not found.`);
+export const conflict = (detail: string, extra: Record<string, unknown> = {}) =>
+  new DomainError('CONFLICT', 409, detail, extra);
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function sendProblem(
+  reply: FastifyReply,
+  status: number,
+  detail: string,
+  extra: Record<string, unknown> = {},
+  code = TITLES[status] ?? 'Error',
+) {
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .send({
+      type: `urn:clinica:problem:${code.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
+      title: TITLES[status] ?? 'Error',
+      status,
+      detail,
+      ...extra,
+    });
+}
+
+const FASTIFY_CLIENT_ERRORS: Record<string, (err: FastifyError) => [number, string]> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: () => [400, 'The request body is not valid JSON.'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => [400, 'The request body is empty; send a JSON object.'],
+  FST_ERR_CTP_BODY_TOO_LARGE: () => [413, 'The request body is too large.'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => [415, 'Send the body as application/json.'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => [400, 'The Content-Length header does not match the body.'],
+};
+
+function validationErrors(err: FastifyError): FieldError[] {
+  const where = err.validationContext ?? 'body';
+  return (err.validation ?? []).map((v) => {
+    const p = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+    return { path: p ? `${where}.${p}` : where, message: v.message ?? 'is invalid' };
+  });
+}
+
+export function registerErrorHandling(app: FastifyInstance) {
+  app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof DomainError) {
+      reply.headers(err.headers);
+      return sendProblem(reply, err.status, err.message, err.extra, err.code);
+    }
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const errors = validationErrors(err);
+      const summary = errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+      return sendProblem(reply, 400, `The request is invalid. ${summary}`, { errors }, 'VALIDATION');
+    }
+    const known = err.code ? FASTIFY_CLIENT_ERRORS[err.code] : undefined;
+    if (known) {
+      const [status, detail] = known(err);
+      return sendProblem(reply, status, detail);
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) return sendProblem(reply, status, err.message);
+    request.log.error({ err }, 'request failed');
+    return sendProblem(reply, 500, 'Something went wrong on our side. The error was logged; try again.');
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, 404, `There is no ${request.method} ${request.url.split('?')[0]}.`),
+  );
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/** Schemas shared by every module's routes. */
+
+export const Uuid = z.uuid({ message: 'must be an id as returned by the API (a UUID)' });
+
+export const IdParams = z.strictObject({ id: Uuid });
+
+/** A calendar date `YYYY-MM-DD` that exists (2023-02-30 does not). */
+export const IsoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date as YYYY-MM-DD' })
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+  }, 'is not a real date');
+
+export const Instant = z.string().describe('ISO-8601 instant in UTC');
+
+export const Email = z
+  .email({ message: 'must be an e-mail address' })
+  .max(254)
+  .transform((s) => s.toLowerCase());
+
+export const Limit = z.coerce
+  .number({ message: 'must be a number' })
+  .int({ message: 'must be a whole number' })
+  .min(1, { message: 'must be at least 1' })
+  .max(100, { message: 'must be at most 100' })
+  .default(20);
+
+export const Cursor = z.string().max(512).optional();
+
+export function page<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+export const NoContent = z.void().describe('No content');
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number(),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .loose()
+  .describe('RFC 9457 problem details');
+
+/** Problem responses every authenticated route may give, for the OpenAPI document. */
+export const problems = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, Problem])) as Record<number, typeof Problem>;
+
+/** Opaque keyset cursor: base64url JSON of the last row's sort key. */
+export function encodeCursor(key: unknown[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, arity: number): string[] | null {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(key) && key.length === arity && key.every((k) => typeof k === 'string')) return key;
+  } catch {}
+  return null;
+}
