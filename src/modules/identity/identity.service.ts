@@ -245,6 +245,8 @@ export class IdentityService {
             birthDate: body.birthDate,
             sex: body.sex ?? 'unknown',
             email: body.email,
+            allergies: [],
+            category: 'new',
           },
           as,
         )

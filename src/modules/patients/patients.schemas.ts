@@ -49,9 +49,9 @@ export const PatientInput = z.strictObject({
   email: Email.optional(),
   address: Address.optional(),
   emergencyContact: EmergencyContact.optional(),
-  allergies: z.array(text(200)).max(100).optional(),
+  allergies: z.array(text(200)).max(100).default([]),
   bloodType: BloodType.optional(),
-  category: Category.optional(),
+  category: Category.default('new'),
 });
 export type PatientInput = z.output<typeof PatientInput>;
 

@@ -196,16 +196,15 @@ function inputOf(p: Patient): PatientInput {
 
 function changedFields(before: Patient, after: PatientInput): (keyof PatientInput)[] {
   const previous = inputOf(before);
-  const next: PatientInput = { ...after, allergies: after.allergies ?? [] };
-  const keys = new Set([...Object.keys(previous), ...Object.keys(next)]) as Set<keyof PatientInput>;
-  return [...keys].filter((k) => canonicalJson(previous[k] ?? null) !== canonicalJson(next[k] ?? null));
+  const keys = new Set([...Object.keys(previous), ...Object.keys(after)]) as Set<keyof PatientInput>;
+  return [...keys].filter((k) => canonicalJson(previous[k] ?? null) !== canonicalJson(after[k] ?? null));
 }
 
 /** The survivor's values win; the duplicate fills the gaps; allergies are the union. */
 function mergeRecords(survivor: Patient, duplicate: Patient): PatientInput {
   const s = inputOf(survivor);
   const d = inputOf(duplicate);
-  const allergies = [...new Set([...(s.allergies ?? []), ...(d.allergies ?? [])])];
+  const allergies = [...new Set([...s.allergies, ...d.allergies])];
   return {
     ...d,
     ...Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)),
