@@ -28,8 +28,12 @@ export interface AccessClaims {
  * Signs and verifies Clinica's own access tokens. The Ed25519 key lives in the database so
  * every replica signs with the same key; its public half is published as a JWKS.
  */
+/** Verified tokens remembered, so a busy client does not pay a signature check per request. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 export class TokenService {
   private readonly keySet: ReturnType<typeof createLocalJWKSet>;
+  private readonly verified = new Map<string, { actor: Actor; expiresAt: number }>();
 
   private constructor(
     private readonly kid: string,
@@ -95,6 +99,20 @@ export class TokenService {
 
   /** The actor of a valid token, or null for anything else (expired, forged, wrong audience). */
   verify = async (token: string): Promise<Actor | null> => {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.expiresAt > Date.now()) return known.actor;
+      this.verified.delete(token);
+    }
+    const actor = await this.verifySignature(token);
+    if (actor) {
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
+      this.verified.set(token, actor);
+    }
+    return actor?.actor ?? null;
+  };
+
+  private async verifySignature(token: string): Promise<{ actor: Actor; expiresAt: number } | null> {
     try {
       const { payload } = await jwtVerify(token, this.keySet, {
         issuer: this.issuer,
@@ -105,16 +123,17 @@ export class TokenService {
       const roles = Array.isArray(payload.roles)
         ? payload.roles.filter((r): r is Role => (ROLES as readonly unknown[]).includes(r))
         : [];
-      if (!payload.sub || roles.length === 0) return null;
-      return {
+      if (!payload.sub || roles.length === 0 || payload.exp === undefined) return null;
+      const actor: Actor = {
         userId: payload.sub,
         email: String(payload.email ?? ''),
         roles,
         patientId: typeof payload.pid === 'string' ? payload.pid : null,
         sessionId: typeof payload.sid === 'string' ? payload.sid : null,
       };
+      return { actor, expiresAt: payload.exp * 1000 };
     } catch {
       return null;
     }
-  };
+  }
 }
