@@ -97,10 +97,12 @@ create table audit_events (
   hash text not null,
   seal_id bigint
 );
-create index audit_events_time_idx on audit_events (occurred_at);
-create index audit_events_actor_idx on audit_events (actor_id, occurred_at);
-create index audit_events_patient_idx on audit_events (patient_id, occurred_at) where patient_id is not null;
-create index audit_events_action_idx on audit_events (action, occurred_at);
+-- Searches filter by actor, patient or action and read newest first (by id). Time ranges
+-- use a BRIN index: entries arrive in time order, so it is tiny and nearly free to keep.
+create index audit_events_time_idx on audit_events using brin (occurred_at);
+create index audit_events_actor_idx on audit_events (actor_id, id);
+create index audit_events_patient_idx on audit_events (patient_id, id) where patient_id is not null;
+create index audit_events_action_idx on audit_events (action, id);
 create index audit_events_unsealed_idx on audit_events (id) where seal_id is null;
 
 create function audit_events_append_only() returns trigger language plpgsql as $$
@@ -120,6 +122,18 @@ end $$;
 
 create trigger audit_events_append_only before update or delete on audit_events
   for each row execute function audit_events_append_only();
+
+create function audit_refuse_change() returns trigger language plpgsql as $$
+begin
+  raise exception '% is append-only', tg_table_name using errcode = 'insufficient_privilege';
+end $$;
+
+create trigger audit_events_no_truncate before truncate on audit_events
+  for each statement execute function audit_refuse_change();
+create trigger audit_seals_append_only before update or delete on audit_seals
+  for each row execute function audit_refuse_change();
+create trigger audit_seals_no_truncate before truncate on audit_seals
+  for each statement execute function audit_refuse_change();
 
 -- Outbox: domain events written in the same transaction as the change ---------------------
 

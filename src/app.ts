@@ -21,7 +21,7 @@ import { TokenService } from './platform/auth/tokens.js';
 import type { Database } from './platform/db/database.js';
 import { type RouteAccess, registerAccessControl } from './platform/http/access.js';
 import { registerErrorHandling } from './platform/http/errors.js';
-import { loggerOptions } from './platform/http/logging.js';
+import { type LogDestination, loggerOptions, registerRequestIdHeader } from './platform/http/logging.js';
 import { createMetricsRegistry, registerHttpMetrics } from './platform/http/metrics.js';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -59,9 +59,13 @@ export async function createServices(config: Config, db: Database) {
  * The composition root: infrastructure first (errors, metrics, access control, docs),
  * then the domain modules' routes. Tests build this same app and call `app.inject`.
  */
-export async function buildApp(config: Config, db: Database): Promise<FastifyInstance> {
+export async function buildApp(
+  config: Config,
+  db: Database,
+  options: { logStream?: LogDestination } = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
-    ...loggerOptions(config),
+    ...loggerOptions(config, options.logStream),
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
     routerOptions: { ignoreTrailingSlash: true },
@@ -69,6 +73,7 @@ export async function buildApp(config: Config, db: Database): Promise<FastifyIns
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  registerRequestIdHeader(app);
 
   const services = await createServices(config, db);
   const metrics = createMetricsRegistry();

@@ -7,12 +7,18 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+// Digits only: Number() alone would also take "0x10", "1e3" or "3000.0" as whole numbers.
 const int = (min: number, max: number) =>
-  z.coerce
-    .number({ message: 'must be a whole number' })
-    .int({ message: 'must be a whole number' })
-    .min(min, { message: `must be at least ${min}` })
-    .max(max, { message: `must be at most ${max}` });
+  z
+    .string()
+    .regex(/^-?\d+$/, { message: 'must be a whole number' })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, { message: `must be at least ${min}` })
+        .max(max, { message: `must be at most ${max}` }),
+    );
 
 const postgresUrl = z
   .string()
@@ -54,6 +60,25 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** Variables whose value must never be echoed back (terminals, logs, CI output). */
+const SECRET = new Set(['ADMIN_PASSWORD']);
+
+/** A URL fit to print: any password in it replaced by `***`. Other text comes back as it is. */
+export function withoutPassword(value: string): string {
+  try {
+    const url = new URL(value);
+    if (!url.password) return value;
+    url.password = '***';
+    return url.toString();
+  } catch {
+    return value;
+  }
+}
+
+/** The bad value as shown in the message: quoted on one line, secrets left out. */
+const shown = (name: string, value: string) =>
+  SECRET.has(name) ? '' : ` (got ${JSON.stringify(withoutPassword(value))})`;
+
 /**
  * Validates the environment once. The first bad variable stops start with one line
  * naming it and what is wrong. Empty values count as unset, as in most `.env` files.
@@ -68,7 +93,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'configuration');
-    const got = input[name] === undefined ? '' : ` (got "${input[name]}")`;
+    const value = input[name];
+    const got = value === undefined ? '' : shown(name, value);
     throw new ConfigError(`Invalid configuration: ${name} ${issue?.message ?? 'is invalid'}${got}`);
   }
   const c = parsed.data;

@@ -1,7 +1,11 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
-import type { Config } from './config.js';
+import { type Config, withoutPassword } from './config.js';
 import { sealAuditTrail } from './platform/audit/seal.js';
 import { type Database, openDatabase } from './platform/db/database.js';
 import { migrate } from './platform/db/migrate.js';
@@ -9,8 +13,96 @@ import { migrate } from './platform/db/migrate.js';
 /** The embedded database lives here unless DATABASE_URL points elsewhere. */
 export const embeddedDatabaseDir = (config: Config) => path.join(config.DATA_DIR, 'db');
 
+/** A start-up failure the operator can act on, reported in one line without a stack trace. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/**
+ * Opens PostgreSQL (DATABASE_URL) or the embedded database in DATA_DIR. The embedded one is
+ * held for this process until `close()`: PGlite has no lock of its own, and a second process
+ * writing the same folder (say `clinica user create` beside a running server) corrupts it.
+ */
 export async function openConfiguredDatabase(config: Config): Promise<Database> {
-  return openDatabase({ url: config.DATABASE_URL, dataDir: embeddedDatabaseDir(config) });
+  if (config.DATABASE_URL) {
+    try {
+      return await openDatabase({ url: config.DATABASE_URL });
+    } catch (err) {
+      throw new StartupError(
+        `cannot use the database at DATABASE_URL ${withoutPassword(config.DATABASE_URL)}: ${messageOf(err)}`,
+      );
+    }
+  }
+  const dir = embeddedDatabaseDir(config);
+  const release = await holdEmbeddedDatabase(dir);
+  try {
+    const db = await openDatabase({ dataDir: dir });
+    return {
+      ...db,
+      close: async () => {
+        try {
+          await db.close();
+        } finally {
+          release();
+        }
+      },
+    };
+  } catch (err) {
+    release();
+    throw new StartupError(`cannot open the embedded database in ${dir}: ${messageOf(err)}`);
+  }
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0];
+
+/**
+ * The lock is a listening local socket beside the folder (a named pipe on Windows): the
+ * kernel drops it when its process dies, even by kill -9, so a crash never leaves a lock
+ * behind that would need removing by hand. Answers the release.
+ */
+async function holdEmbeddedDatabase(dir: string): Promise<() => void> {
+  const hash = createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 16);
+  let address = `${dir}.lock`;
+  // Socket paths are limited to about 100 bytes; a deep folder uses a name in the temp folder.
+  if (process.platform === 'win32') address = `\\\\?\\pipe\\clinica-${hash}`;
+  else if (Buffer.byteLength(address) > 100) address = path.join(os.tmpdir(), `clinica-${hash}.lock`);
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+
+  const server = net.createServer((socket) => socket.destroy());
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(address, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  try {
+    await listen();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') return () => {};
+    if (await answers(address)) {
+      throw new StartupError(
+        `the embedded database in ${dir} is in use by another Clinica process; stop that one first, or set DATABASE_URL to share a PostgreSQL database`,
+      );
+    }
+    // Left behind by a process that died without closing it.
+    fs.rmSync(address, { force: true });
+    await listen();
+  }
+  server.unref();
+  return () => server.close();
+}
+
+function answers(address: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(address);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 export const SYSTEM_CONTEXT = { actor: null, ip: 'local', userAgent: 'clinica-cli', requestId: 'cli' };
@@ -42,7 +134,14 @@ export async function startServer(config: Config): Promise<FastifyInstance> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
-  await app.listen({ port: config.PORT, host: config.HOST });
+  try {
+    await app.listen({ port: config.PORT, host: config.HOST });
+  } catch (err) {
+    clearInterval(sealer);
+    await app.close();
+    await db.close();
+    throw new StartupError(`cannot listen on ${config.HOST}:${config.PORT}: ${messageOf(err)}`);
+  }
   printWelcome(config, db, admin);
   return app;
 }

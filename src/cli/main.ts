@@ -7,10 +7,10 @@ import { type Config, ConfigError, loadConfig } from '../config.js';
 import { CreateUserBody } from '../modules/identity/identity.schemas.js';
 import { sealAuditTrail, verifyAuditTrail } from '../platform/audit/seal.js';
 import type { Database } from '../platform/db/database.js';
-import { migrate } from '../platform/db/migrate.js';
+import { MigrationError, migrate } from '../platform/db/migrate.js';
 import { ROLES, type Role } from '../platform/http/access.js';
 import { DomainError } from '../platform/http/errors.js';
-import { openConfiguredDatabase, SYSTEM_CONTEXT, startServer } from '../server.js';
+import { openConfiguredDatabase, StartupError, SYSTEM_CONTEXT, startServer } from '../server.js';
 import { seedDemo, seedPatients } from './seed.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -92,9 +92,15 @@ user
   .description('Create an account')
   .requiredOption('--email <email>', 'e-mail address, used to sign in')
   .addOption(
-    new Option('--role <role>', 'a role (repeat for several)')
-      .choices(ROLES)
-      .argParser((v, prev: Role[] = []) => [...prev, v as Role]),
+    // A custom parser replaces the check `.choices()` would make, so it checks itself.
+    new Option('--role <role>', `a role (repeat for several): ${ROLES.join(', ')}`).argParser(
+      (v, prev: Role[] = []) => {
+        if (!(ROLES as readonly string[]).includes(v)) {
+          throw new InvalidArgumentError(`must be one of ${ROLES.join(', ')}.`);
+        }
+        return [...prev, v as Role];
+      },
+    ),
   )
   .option('--patient <number>', 'link to this patient (PT00001) for the portal')
   .option('--password-stdin', 'read the password from standard input')
@@ -139,7 +145,7 @@ user
             u.mfaEnabled ? 'mfa' : '',
             u.lockedUntil ? 'locked' : '',
           ].filter(Boolean);
-          out(`${u.email.padEnd(40)} ${u.roles.join(',').padEnd(24)} ${flags.join(' ')}`);
+          out(`${u.email.padEnd(40)} ${u.roles.join(',').padEnd(24)} ${flags.join(' ')}`.trimEnd());
         }
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
@@ -168,8 +174,9 @@ program
   );
 
 program.parseAsync().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof InvalidArgumentError || err instanceof DomainError) {
-    process.stderr.write(`clinica: ${err.message}\n`);
+  const oneLine = [ConfigError, InvalidArgumentError, DomainError, StartupError, MigrationError];
+  if (oneLine.some((kind) => err instanceof kind)) {
+    process.stderr.write(`clinica: ${(err as Error).message}\n`);
   } else {
     process.stderr.write(`clinica: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   }

@@ -29,7 +29,8 @@ export async function findAuditEvents(q: Queryable, f: AuditQuery, beforeId: num
   const where: string[] = [];
   if (f.userId) where.push(`e.actor_id = ${param(f.userId)}`);
   if (f.patientId) where.push(`e.patient_id = ${param(f.patientId)}`);
-  if (f.action?.endsWith('*')) where.push(`e.action like ${param(`${f.action.slice(0, -1)}%`)}`);
+  // The prefix is literal text: `_` (allowed in action names) is a LIKE wildcard otherwise.
+  if (f.action?.endsWith('*')) where.push(`e.action like ${param(`${escapeLike(f.action.slice(0, -1))}%`)}`);
   else if (f.action) where.push(`e.action = ${param(f.action)}`);
   if (f.outcome) where.push(`e.outcome = ${param(f.outcome)}`);
   if (f.from) where.push(`e.occurred_at >= ${param(f.from)}`);
@@ -60,4 +61,8 @@ export async function findAuditEvents(q: Queryable, f: AuditQuery, beforeId: num
     details: r.details,
     sealed: r.seal_id !== null,
   }));
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, '\\$&');
 }

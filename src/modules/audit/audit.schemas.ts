@@ -1,10 +1,16 @@
 import { z } from 'zod';
-import { Cursor, Instant, Limit, Uuid } from '../../platform/http/schemas.js';
+import { cursorOf, Instant, Limit, Uuid } from '../../platform/http/schemas.js';
 
-const InstantParam = z.iso.datetime({
-  offset: true,
-  message: 'must be an ISO-8601 instant, e.g. 2026-01-31T00:00:00Z',
-});
+const EARLIEST = Date.parse('0001-01-01T00:00:00Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** Normalised to UTC: PostgreSQL takes neither year 0 nor offsets beyond ±15:59. */
+const InstantParam = z.iso
+  .datetime({ offset: true, message: 'must be an ISO-8601 instant, e.g. 2026-01-31T00:00:00Z' })
+  .refine((s) => !(Date.parse(s) < EARLIEST || Date.parse(s) > LATEST), {
+    message: 'must be between the years 0001 and 9999 (UTC)',
+  })
+  .transform((s) => new Date(s).toISOString());
 
 export const AuditQuery = z.strictObject({
   userId: Uuid.optional(),
@@ -16,7 +22,7 @@ export const AuditQuery = z.strictObject({
   outcome: z.enum(['success', 'denied', 'failure']).optional(),
   from: InstantParam.optional(),
   to: InstantParam.optional(),
-  cursor: Cursor,
+  cursor: cursorOf(z.string().regex(/^\d{1,15}$/)),
   limit: Limit,
 });
 export type AuditQuery = z.output<typeof AuditQuery>;

@@ -103,12 +103,27 @@ export async function countAdmins(q: Queryable): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
+/**
+ * Locks the active administrators' rows and counts them, so changes that could remove the
+ * last one run one after another. Locked in id order: concurrent callers queue, never deadlock.
+ */
+export async function lockActiveAdmins(q: Queryable): Promise<number> {
+  const { rows } = await q.query(`select id from users where 'admin' = any(roles) and active order by id for update`);
+  return rows.length;
+}
+
 /** A wrong password or code: counts the failure and locks the account after `max` in a row. */
 export async function recordLoginFailure(q: Queryable, id: string, max: number, lockMinutes: number) {
   const { rows } = await q.query<{ failed_logins: number; locked_until: Date | null }>(
-    `update users set failed_logins = failed_logins + 1,
-       locked_until = case when failed_logins + 1 >= $2 then now() + make_interval(mins => $3) else locked_until end
-     where id = $1 returning failed_logins, locked_until`,
+    // After a lock-out has expired the count starts again, so one more mistake does not re-lock.
+    `with counted as (
+       select id, case when locked_until <= now() then 1 else failed_logins + 1 end as failures
+       from users where id = $1
+     )
+     update users u set failed_logins = c.failures,
+       locked_until = case when c.failures >= $2 then now() + make_interval(mins => $3)
+                           when u.locked_until <= now() then null else u.locked_until end
+     from counted c where u.id = c.id returning u.failed_logins, u.locked_until`,
     [id, max, lockMinutes],
   );
   return rows[0];

@@ -84,13 +84,14 @@ export function identityRoutes(service: IdentityService, loginRateLimit: number)
     });
 
     app.post('/auth/password', {
-      config: { access: 'authenticated' },
+      // Checks the current password: throttled like sign-in, or a stolen token could guess it.
+      config: { access: 'authenticated', rateLimit },
       schema: {
         tags,
         summary: 'Change your password',
         description: 'Ends your other sessions.',
         body: ChangePasswordBody,
-        response: { 204: NoContent, ...problems(400, 401) },
+        response: { 204: NoContent, ...problems(400, 401, 429) },
       },
       handler: async (req, reply) => {
         await service.changePassword(actorOf(req), req.body.currentPassword, req.body.newPassword, contextOf(req));
@@ -122,12 +123,12 @@ export function identityRoutes(service: IdentityService, loginRateLimit: number)
     });
 
     app.post('/auth/mfa/disable', {
-      config: { access: 'authenticated' },
+      config: { access: 'authenticated', rateLimit },
       schema: {
         tags,
         summary: 'Turn multi-factor sign-in off',
         body: MfaDisableBody,
-        response: { 204: NoContent, ...problems(400, 401, 409) },
+        response: { 204: NoContent, ...problems(400, 401, 409, 429) },
       },
       handler: async (req, reply) => {
         await service.disableMfa(actorOf(req), req.body.password, req.body.code, contextOf(req));

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { PASSWORD_MIN_LENGTH } from '../../platform/auth/passwords.js';
 import { ROLES } from '../../platform/http/access.js';
-import { Cursor, Email, Instant, IsoDate, Limit, Uuid } from '../../platform/http/schemas.js';
-import { DocumentNumber, Sex } from '../patients/patients.schemas.js';
+import { cursorOf, Email, Instant, Limit, Text, Uuid } from '../../platform/http/schemas.js';
+import { DocumentNumber, PatientInput, Sex } from '../patients/patients.schemas.js';
 
 export const Role = z.enum(ROLES);
 export const Language = z.enum(['es', 'en']);
@@ -46,10 +46,11 @@ export const LogoutBody = z.strictObject({ refreshToken: z.string().min(1).max(2
 export const RegisterBody = z.strictObject({
   email: Email,
   password: NewPassword,
-  firstName: z.string().trim().min(1).max(100),
-  lastName: z.string().trim().min(1).max(100),
+  firstName: Text.trim().min(1).max(100),
+  lastName: Text.trim().min(1).max(100),
   documentNumber: DocumentNumber,
-  birthDate: IsoDate,
+  // The patient record's own rule (between 1900 and today), so registration cannot bypass it.
+  birthDate: PatientInput.shape.birthDate,
   sex: Sex.optional(),
   language: Language.optional(),
 });
@@ -100,4 +101,8 @@ export const UpdateUserBody = z.strictObject({
 });
 export type UpdateUserBody = z.output<typeof UpdateUserBody>;
 
-export const UserQuery = z.strictObject({ q: z.string().trim().max(254).optional(), cursor: Cursor, limit: Limit });
+export const UserQuery = z.strictObject({
+  q: Text.trim().max(254).optional(),
+  cursor: cursorOf(z.string()),
+  limit: Limit,
+});

@@ -88,12 +88,15 @@ export class UsersService {
   async update(id: string, body: UpdateUserBody, ctx: RequestContext): Promise<User> {
     const passwordHash = body.password ? await hashPassword(body.password) : undefined;
     return this.db.transaction(async (tx) => {
+      const mayRemoveAdmin = body.active === false || (body.roles !== undefined && !body.roles.includes('admin'));
+      // Before the account's own row: two administrators demoting each other must queue, not both pass.
+      const admins = mayRemoveAdmin ? await repo.lockActiveAdmins(tx) : 0;
       const current = await repo.findUser(tx, id, true);
       if (!current) throw notFound('The user');
       if (body.patientId) await this.assertPatientExists(tx, body.patientId);
-      const losesAdmin =
-        current.roles.includes('admin') && (body.active === false || (body.roles && !body.roles.includes('admin')));
-      if (losesAdmin && (await repo.countAdmins(tx)) <= 1) {
+      // An inactive administrator is not one of the active ones the clinic could run out of.
+      const losesAdmin = mayRemoveAdmin && current.active && current.roles.includes('admin');
+      if (losesAdmin && admins <= 1) {
         throw conflict('This is the last active administrator; make another one first.');
       }
       const updated = (await repo.updateUser(tx, id, {

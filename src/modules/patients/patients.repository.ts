@@ -185,7 +185,8 @@ export async function searchPatients(
     }
     const identifier = param(normalizeDocument(s.q));
     branches.push(`p.id in (select coalesce(m.merged_into, i.patient_id) from patient_identifiers i
-      join patients m on m.id = i.patient_id where i.value = ${identifier})`);
+      join patients m on m.id = i.patient_id
+      where i.system in ('document', 'patient-number') and i.value = ${identifier})`);
     where.push(`(${branches.join(' or ')})`);
   }
   if (s.cursor) {
@@ -252,7 +253,8 @@ export async function importPatients(q: Queryable, patients: { id: string; input
        where not exists (select 1 from patient_identifiers i where i.system = 'document' and i.value = x.document_number)
      ),
      numbered as (
-       select input.*, 'PT' || lpad(nextval('patient_number_seq')::text, 5, '0') as patient_number from input
+       select input.*, 'PT' || lpad(n::text, greatest(5, length(n::text)), '0') as patient_number
+       from (select input.*, nextval('patient_number_seq') as n from input) input
      ),
      inserted as (
        insert into patients (id, patient_number, document_number, first_name, last_name, birth_date, sex, phone,

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { Cursor, Email, Instant, IsoDate, Limit, Uuid } from '../../platform/http/schemas.js';
+import { cursorOf, Email, Instant, IsoDate, Limit, Text, Uuid } from '../../platform/http/schemas.js';
 import { normalizeDocument } from './normalize.js';
 
-const text = (max: number) => z.string().trim().min(1, { message: 'must not be empty' }).max(max);
+const text = (max: number) => Text.trim().min(1, { message: 'must not be empty' }).max(max);
 
 export const Sex = z.enum(['female', 'male', 'other', 'unknown']);
 export const BloodType = z.enum(['A+', 'A-', 'B+', 'B-', 'AB+', 'AB-', 'O+', 'O-']);
@@ -98,13 +98,8 @@ export const CreatedPatient = Patient.extend({
 });
 
 export const PatientQuery = z.strictObject({
-  q: z
-    .string()
-    .trim()
-    .max(100)
-    .optional()
-    .describe('Document number, patient number, name (partial, any accents) or phone'),
-  cursor: Cursor,
+  q: Text.trim().max(100).optional().describe('Document number, patient number, name (partial, any accents) or phone'),
+  cursor: cursorOf(z.string(), Uuid),
   limit: Limit,
 });
 export type PatientQuery = z.output<typeof PatientQuery>;

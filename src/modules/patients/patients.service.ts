@@ -145,8 +145,8 @@ export class PatientsService {
       const [first, second] = [survivorId, duplicateId].sort();
       const a = await repo.findPatient(tx, first as string, true);
       const b = await repo.findPatient(tx, second as string, true);
-      const survivor = a?.id === survivorId ? a : b;
-      const duplicate = a?.id === duplicateId ? a : b;
+      const survivor = [a, b].find((p) => p?.id === survivorId);
+      const duplicate = [a, b].find((p) => p?.id === duplicateId);
       if (!survivor) throw notFound('The surviving patient');
       if (!duplicate) throw notFound('The duplicate patient');
       if (survivor.merged_into || duplicate.merged_into) throw conflict('One of these records was already merged.');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Database, Queryable } from '../db/database.js';
+import { type Database, pgErrorCode, type Queryable } from '../db/database.js';
 import type { RequestContext } from '../http/access.js';
 
 export type AuditOutcome = 'success' | 'denied' | 'failure';
@@ -31,6 +31,10 @@ export interface AuditRecord {
 
 /** JSON with keys sorted at every level, so jsonb's reordering does not change the hash. */
 export function canonicalJson(value: unknown): string {
+  // As JSON.stringify (and so jsonb) sees it: a Date is its ISO string, not an empty object.
+  if (value && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return canonicalJson((value as { toJSON: () => unknown }).toJSON());
+  }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
@@ -45,15 +49,29 @@ export function hashAuditRecord(record: AuditRecord): string {
   return createHash('sha256').update(canonicalJson(record)).digest('hex');
 }
 
+/**
+ * A uuid as PostgreSQL stores it (lower case, hyphenated), so the hash computed before the
+ * insert matches the row read back; anything else is left for the database to refuse.
+ */
+function canonicalUuid(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const hex = value
+    .replace(/^\{(.*)\}$/, '$1')
+    .replace(/-/g, '')
+    .toLowerCase();
+  if (!/^[0-9a-f]{32}$/.test(hex)) return value;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 export function auditRecord(ctx: RequestContext | null, entry: AuditEntry, at = new Date()): AuditRecord {
   return {
     occurredAt: at.toISOString(),
-    actorId: ctx?.actor?.userId ?? null,
+    actorId: canonicalUuid(ctx?.actor?.userId),
     actorRoles: ctx?.actor?.roles ?? [],
     action: entry.action,
     resourceType: entry.resourceType ?? null,
     resourceId: entry.resourceId ?? null,
-    patientId: entry.patientId ?? null,
+    patientId: canonicalUuid(entry.patientId),
     outcome: entry.outcome ?? 'success',
     ip: ctx?.ip ?? null,
     userAgent: ctx?.userAgent ?? null,
@@ -97,16 +115,20 @@ interface Pending {
 }
 
 const MAX_BATCH = 500;
+/** Inserts in flight at once: enough to keep a pool busy, few enough to keep batches large. */
+const MAX_IN_FLIGHT = 4;
 
 /**
  * The audit trail. Changes write their entry inside their own transaction (`write`).
- * Reads use `record`, which waits until the entry is stored: concurrent reads share one
- * multi-row insert (group commit), so auditing a busy read path costs one insert per
- * batch, not per request, and no response leaves before its entry is durable.
+ * Reads use `record`, which waits until the entry is stored: entries that queue while
+ * inserts are in flight share the next multi-row insert (group commit), so auditing a busy
+ * read path costs one insert per batch, not per request, and no response leaves before
+ * its entry is durable.
  */
 export class AuditTrail {
   private queue: Pending[] = [];
-  private flushing: Promise<void> | null = null;
+  private inFlight = 0;
+  private idle: (() => void)[] = [];
 
   constructor(private readonly db: Database) {}
 
@@ -117,31 +139,44 @@ export class AuditTrail {
   record(ctx: RequestContext | null, entry: AuditEntry): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ record: auditRecord(ctx, entry), resolve, reject });
-      this.flushing ??= this.flush();
+      this.pump();
     });
   }
 
-  /** Waits for queued entries (shutdown). */
-  async drain(): Promise<void> {
-    while (this.flushing) await this.flushing;
+  /** Waits until every queued entry is stored (shutdown). */
+  drain(): Promise<void> {
+    if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 
-  private async flush(): Promise<void> {
+  private pump() {
+    while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      this.inFlight++;
+      void this.store(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+        if (this.inFlight === 0 && this.queue.length === 0) for (const wake of this.idle.splice(0)) wake();
+      });
+    }
+  }
+
+  private async store(batch: Pending[]): Promise<void> {
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_BATCH);
-        try {
-          await insertRecords(
-            this.db,
-            batch.map((p) => p.record),
-          );
-          for (const p of batch) p.resolve();
-        } catch (err) {
-          for (const p of batch) p.reject(err);
-        }
+      await insertRecords(
+        this.db,
+        batch.map((p) => p.record),
+      );
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      // A bad entry (data error, class 22, or constraint violation, class 23) must fail only
+      // its own request: store the batch's entries one by one. Other errors fail them all.
+      const code = pgErrorCode(err) ?? '';
+      if (batch.length === 1 || !/^2[23]/.test(code)) {
+        for (const p of batch) p.reject(err);
+        return;
       }
-    } finally {
-      this.flushing = null;
+      for (const p of batch) await insertRecords(this.db, [p.record]).then(p.resolve, p.reject);
     }
   }
 }

@@ -58,7 +58,8 @@ export interface AuditVerification {
   problems: string[];
 }
 
-interface StoredEntry {
+/** A row of `audit_events` as the drivers return it. */
+export interface StoredEntry {
   id: number;
   occurred_at: Date;
   actor_id: string | null;
@@ -73,9 +74,11 @@ interface StoredEntry {
   request_id: string | null;
   details: Record<string, unknown>;
   hash: string;
+  seal_id: number | null;
 }
 
-function recordOf(e: StoredEntry): AuditRecord {
+/** The hashed fields of a stored entry. */
+export function recordOf(e: StoredEntry): AuditRecord {
   return {
     occurredAt: e.occurred_at.toISOString(),
     actorId: e.actor_id,
@@ -124,6 +127,10 @@ export async function verifyAuditTrail(db: Database): Promise<AuditVerification>
      where e.seal_id is not null and not exists (select 1 from audit_seals s where s.id = e.seal_id)`,
   );
   if ((orphans.rows[0]?.n ?? 0) > 0) problems.push(`${orphans.rows[0]?.n} entries point to a missing seal`);
-  const unsealed = await db.query<{ n: number }>('select count(*)::int as n from audit_events where seal_id is null');
-  return { seals: seals.rows.length, entries, unsealed: unsealed.rows[0]?.n ?? 0, problems };
+  // Entries not sealed yet have no seal to protect them, but their own hash still must hold.
+  const unsealed = await db.query<StoredEntry>('select * from audit_events where seal_id is null order by id');
+  for (const e of unsealed.rows) {
+    if (hashAuditRecord(recordOf(e)) !== e.hash) problems.push(`entry ${e.id} was altered`);
+  }
+  return { seals: seals.rows.length, entries, unsealed: unsealed.rows.length, problems };
 }

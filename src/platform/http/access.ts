@@ -79,7 +79,15 @@ export function registerAccessControl(app: FastifyInstance, verify: VerifyAccess
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (method === 'HEAD' || method === 'OPTIONS') continue;
-      routes.push({ method, url: route.url, access });
+      // Read when asked, not now: a plugin's own onRoute hook (the docs' one) runs after this
+      // root hook and may declare the access then; the request hook sees that declaration too.
+      routes.push({
+        method,
+        url: route.url,
+        get access() {
+          return route.config?.access;
+        },
+      });
     }
     // The OpenAPI document states who may call each operation.
     if (route.schema && access) {

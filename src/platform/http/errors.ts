@@ -74,9 +74,15 @@ const FASTIFY_CLIENT_ERRORS: Record<string, (err: FastifyError) => [number, stri
 
 function validationErrors(err: FastifyError): FieldError[] {
   const where = err.validationContext ?? 'body';
-  return (err.validation ?? []).map((v) => {
+  return (err.validation ?? []).flatMap((v) => {
     const p = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
-    return { path: p ? `${where}.${p}` : where, message: v.message ?? 'is invalid' };
+    const path = p ? `${where}.${p}` : where;
+    // Unknown fields are named by their own path, like every other field in error.
+    const unknown = v.keyword === 'unrecognized_keys' ? v.params.keys : undefined;
+    if (Array.isArray(unknown) && unknown.length > 0) {
+      return unknown.map((key) => ({ path: `${path}.${String(key)}`, message: 'is not a known field' }));
+    }
+    return [{ path, message: v.message ?? 'is invalid' }];
   });
 }
 

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type FastifyServerOptions, LogController } from 'fastify';
+import { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { Config } from '../../config.js';
+
+/** Where log lines go instead of stdout (tests capture them). */
+export interface LogDestination {
+  write(line: string): void;
+}
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -11,6 +16,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  */
 export function loggerOptions(
   config: Pick<Config, 'LOG_LEVEL'>,
+  stream?: LogDestination,
 ): Pick<FastifyServerOptions, 'logger' | 'genReqId' | 'requestIdHeader' | 'logController'> {
   return {
     // The incoming header is read (and checked) in genReqId rather than trusted as is.
@@ -22,6 +28,7 @@ export function loggerOptions(
     },
     logger: {
       level: config.LOG_LEVEL,
+      ...(stream ? { stream } : {}),
       redact: {
         paths: [
           'req.headers.authorization',
@@ -48,4 +55,11 @@ export function loggerOptions(
       },
     },
   };
+}
+
+/** Every response names its request id, so a caller can quote it and operators can find its log lines. */
+export function registerRequestIdHeader(app: FastifyInstance) {
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
 }

@@ -2,9 +2,21 @@ import { z } from 'zod';
 
 /** Schemas shared by every module's routes. */
 
-export const Uuid = z.uuid({ message: 'must be an id as returned by the API (a UUID)' });
+/** An id as the API returns it; upper-case input is folded to the stored lower case. */
+export const Uuid = z.uuid({ message: 'must be an id as returned by the API (a UUID)' }).toLowerCase();
 
 export const IdParams = z.strictObject({ id: Uuid });
+
+/**
+ * Text the database keeps exactly as sent. PostgreSQL refuses the NUL character (in text and
+ * jsonb) and unpaired UTF-16 surrogates (in jsonb), and would store an unpaired surrogate in
+ * a text column altered; such input is refused here instead of failing (or changing) later.
+ */
+export const isStorableText = (s: string) => !s.includes('\u0000') && !/\p{Cs}/u.test(s);
+
+export const Text = z.string().refine(isStorableText, {
+  message: 'must not contain NUL characters or unpaired Unicode surrogates',
+});
 
 /** A calendar date `YYYY-MM-DD` that exists (2023-02-30 does not). */
 export const IsoDate = z
@@ -29,7 +41,23 @@ export const Limit = z.coerce
   .max(100, { message: 'must be at most 100' })
   .default(20);
 
-export const Cursor = z.string().max(512).optional();
+/**
+ * A cursor whose key has these parts, as this list's `encodeCursor` wrote it. A forged or
+ * damaged cursor is refused at validation, before its parts reach a query.
+ */
+export function cursorOf(...parts: z.ZodType<string>[]) {
+  return z
+    .string()
+    .max(512)
+    .refine(
+      (cursor) => {
+        const key = decodeCursor(cursor, parts.length);
+        return !!key?.every((k, i) => parts[i]?.safeParse(k).success);
+      },
+      { message: 'is not a cursor returned by this list; start again without it' },
+    )
+    .optional();
+}
 
 export function page<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
@@ -60,7 +88,9 @@ export function encodeCursor(key: unknown[]): string {
 export function decodeCursor(cursor: string, arity: number): string[] | null {
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === arity && key.every((k) => typeof k === 'string')) return key;
+    if (Array.isArray(key) && key.length === arity && key.every((k) => typeof k === 'string' && isStorableText(k))) {
+      return key;
+    }
   } catch {}
   return null;
 }
