@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '../src/platform/http/access.js';
+import {
+  createTestApp,
+  patientInput,
+  type SignedIn,
+  TEST_PASSWORD,
+  type TestApp,
+  uniqueDocument,
+} from './support/app.js';
+import { DATABASES } from './support/databases.js';
+
+/**
+ * Who may call what, written out by hand: the single place to review the API's access rules.
+ * Adding, removing or re-declaring a route without changing this table fails the test.
+ */
+type Expected = 'public' | 'authenticated' | readonly Role[];
+
+const ROLES: readonly Role[] = ['patient', 'admissions', 'doctor', 'results', 'pharmacist', 'agent', 'admin'];
+
+const EXPECTED: Record<string, Expected> = {
+  // Interactive API documentation
+  'GET /docs': 'public',
+  'GET /docs/static/index.html': 'public',
+  'GET /docs/static/swagger-initializer.js': 'public',
+  'GET /docs/json': 'public',
+  'GET /docs/yaml': 'public',
+  'GET /docs/static/*': 'public',
+  // System
+  'GET /healthz': 'public',
+  'GET /readyz': 'public',
+  'GET /metrics': 'public',
+  'GET /api/v1/info': 'public',
+  'GET /.well-known/jwks.json': 'public',
+  'GET /api/v1/openapi.json': 'public',
+  // Authentication
+  'POST /api/v1/auth/login': 'public',
+  'POST /api/v1/auth/refresh': 'public',
+  'POST /api/v1/auth/logout': 'public',
+  'POST /api/v1/auth/register': 'public',
+  'GET /api/v1/auth/me': 'authenticated',
+  'POST /api/v1/auth/password': 'authenticated',
+  'POST /api/v1/auth/mfa/setup': 'authenticated',
+  'POST /api/v1/auth/mfa/enable': 'authenticated',
+  'POST /api/v1/auth/mfa/disable': 'authenticated',
+  // Users
+  'POST /api/v1/users': ['admin'],
+  'GET /api/v1/users': ['admin'],
+  'GET /api/v1/users/:id': ['admin'],
+  'PATCH /api/v1/users/:id': ['admin'],
+  'POST /api/v1/users/:id/mfa/reset': ['admin'],
+  // Patients
+  'POST /api/v1/patients': ['admissions', 'doctor', 'admin'],
+  'GET /api/v1/patients': ['patient', 'admissions', 'doctor', 'results', 'pharmacist', 'agent', 'admin'],
+  'GET /api/v1/patients/:id': ['patient', 'admissions', 'doctor', 'results', 'pharmacist', 'agent', 'admin'],
+  'PUT /api/v1/patients/:id': ['patient', 'admissions', 'doctor', 'admin'],
+  'GET /api/v1/patients/:id/duplicates': ['admissions', 'admin'],
+  'POST /api/v1/patients/:id/merge': ['admissions', 'admin'],
+  // Audit
+  'GET /api/v1/audit-events': ['admin'],
+};
+
+/** Comparable form of an access declaration: role lists sorted. */
+const normalize = (access: unknown) =>
+  Array.isArray(access) ? [...(access as string[])].sort() : (access ?? '(none declared)');
+
+/** A caller: nobody, or a signed-in user of one role. */
+interface Caller {
+  name: 'anonymous' | Role;
+  role: Role | null;
+  session: SignedIn | null;
+}
+
+interface Fixtures {
+  /** The patient record of the portal (patient role) user; the record every :id route uses. */
+  patientId: string;
+  /** Its current contents as a PUT body: writing it back changes nothing, so every role may. */
+  patientBody: Record<string, unknown>;
+  /** An account the admin routes on /users/:id can act on. */
+  spareUserId: string;
+  spareEmail: string;
+  /** The spare account's current refresh token; each successful refresh hands on its successor. */
+  refreshToken: string;
+}
+
+/**
+ * The request that reaches each route's handler for an allowed caller: valid ids and bodies,
+ * so any refusal must come from the route's access rule. Handler answers such as 400 (wrong
+ * current password), 404 (unknown duplicate) or 409 are fine; 401 and 403 are not.
+ */
+function requestFor(route: string, caller: Caller, f: Fixtures): { url: string; payload?: object } {
+  const [, url = ''] = route.split(' ');
+  const withId = url.replace(':id', url.startsWith('/api/v1/users') ? f.spareUserId : f.patientId);
+  switch (route) {
+    case 'GET /docs/static/*':
+      return { url: '/docs/static/swagger-ui.css' };
+    case 'POST /api/v1/auth/login':
+      return { url, payload: { email: caller.session?.email ?? f.spareEmail, password: TEST_PASSWORD } };
+    case 'POST /api/v1/auth/refresh':
+      // The spare account's session: logging out ends the callers' own sessions, not this one.
+      return { url, payload: { refreshToken: f.refreshToken } };
+    case 'POST /api/v1/auth/logout':
+      return { url, payload: {} };
+    case 'POST /api/v1/auth/register':
+      return {
+        url,
+        payload: {
+          email: `register-${randomUUID().slice(0, 8)}@clinica.test`,
+          password: TEST_PASSWORD,
+          firstName: 'Registro',
+          lastName: 'Propio',
+          documentNumber: uniqueDocument(),
+          birthDate: '1988-08-08',
+        },
+      };
+    case 'POST /api/v1/auth/password':
+      return { url, payload: { currentPassword: 'not the password', newPassword: 'another long password' } };
+    case 'POST /api/v1/auth/mfa/enable':
+      return { url, payload: { code: '000000' } };
+    case 'POST /api/v1/auth/mfa/disable':
+      return { url, payload: { password: TEST_PASSWORD, code: '000000' } };
+    case 'POST /api/v1/users':
+      return { url, payload: { email: `made-${randomUUID().slice(0, 8)}@clinica.test`, roles: ['results'] } };
+    case 'PATCH /api/v1/users/:id':
+      return { url: withId, payload: { language: 'en' } };
+    case 'POST /api/v1/patients':
+      return { url, payload: patientInput() };
+    case 'PUT /api/v1/patients/:id':
+      return { url: withId, payload: f.patientBody };
+    case 'POST /api/v1/patients/:id/merge':
+      return { url: withId, payload: { duplicateId: randomUUID() } };
+    default:
+      return { url: withId };
+  }
+}
+
+const isProblem = (res: LightMyRequestResponse, status: number) =>
+  res.statusCode === status &&
+  String(res.headers['content-type']).startsWith('application/problem+json') &&
+  res.json().status === status;
+
+describe.each(DATABASES)('authorization of every route on %s', (kind) => {
+  let t: TestApp;
+  let callers: Caller[];
+  let fixtures: Fixtures;
+
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+    const own = await t.createPatient({ firstName: 'Portal', lastName: 'Autorización' });
+    const sessions = await Promise.all(
+      ROLES.map((role) => t.signIn([role], role === 'patient' ? { patientId: own.id } : {})),
+    );
+    const spare = await t.signIn(['results']);
+    const { id, patientNumber, age, createdAt, updatedAt, ...patientBody } = (
+      await t.call({ method: 'GET', url: `/api/v1/patients/${own.id}`, token: sessions[0]?.token })
+    ).json();
+    fixtures = {
+      patientId: own.id,
+      patientBody,
+      spareUserId: spare.userId,
+      spareEmail: spare.email,
+      refreshToken: spare.refreshToken,
+    };
+    callers = [
+      { name: 'anonymous', role: null, session: null },
+      ...ROLES.map((role, i) => ({ name: role, role, session: sessions[i] ?? null })),
+    ];
+  });
+  afterAll(() => t.close());
+
+  it('has an expectation for every route, and every route declares exactly the expected access', () => {
+    const declared = new Map(t.app.clinica.routes.map((r) => [`${r.method} ${r.url}`, r.access]));
+    expect(
+      [...declared.keys()].filter((route) => !(route in EXPECTED)),
+      'routes missing from the table',
+    ).toEqual([]);
+    expect(
+      Object.keys(EXPECTED).filter((route) => !declared.has(route)),
+      'table entries for routes that do not exist',
+    ).toEqual([]);
+    expect(t.app.clinica.routes.length, 'a route registered twice').toBe(declared.size);
+    for (const [route, access] of declared) {
+      expect(normalize(access), route).toEqual(normalize(EXPECTED[route]));
+    }
+  });
+
+  it('answers every route x every caller as the table says: 401 signed out, 403 outside the roles', async () => {
+    const wrong: string[] = [];
+    for (const [route, expected] of Object.entries(EXPECTED)) {
+      const [method = 'GET'] = route.split(' ');
+      for (const caller of callers) {
+        const { url, payload } = requestFor(route, caller, fixtures);
+        const res = await t.call({
+          method: method as 'GET',
+          url,
+          ...(payload ? { payload } : {}),
+          ...(caller.session ? { token: caller.session.token } : {}),
+        });
+        if (route === 'POST /api/v1/auth/refresh' && res.statusCode === 200) {
+          fixtures.refreshToken = res.json().refreshToken;
+        }
+        const allowed =
+          expected === 'public' ||
+          (caller.role !== null && (expected === 'authenticated' || expected.includes(caller.role)));
+        const outcome = `${route} as ${caller.name}: ${res.statusCode} ${res.body.slice(0, 160)}`;
+        if (allowed) {
+          if ([401, 403].includes(res.statusCode) || res.statusCode >= 500) wrong.push(`allowed, but ${outcome}`);
+        } else if (caller.role === null) {
+          if (!isProblem(res, 401)) wrong.push(`expected a 401 problem, got ${outcome}`);
+        } else if (!isProblem(res, 403)) {
+          wrong.push(`expected a 403 problem, got ${outcome}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('refuses a forged or malformed bearer token on every non-public route', async () => {
+    const wrong: string[] = [];
+    const tokens = ['not-a-jwt', `${callers[7]?.session?.token.slice(0, -4)}AAAA`];
+    for (const [route, expected] of Object.entries(EXPECTED)) {
+      if (expected === 'public') continue;
+      const [method = 'GET'] = route.split(' ');
+      const { url, payload } = requestFor(route, callers[7] as Caller, fixtures);
+      for (const token of tokens) {
+        const res = await t.call({ method: method as 'GET', url, token, ...(payload ? { payload } : {}) });
+        if (!isProblem(res, 401)) wrong.push(`${route} with token ${token.slice(-8)}: ${res.statusCode}`);
+      }
+      const basic = await t.call({ method: method as 'GET', url, headers: { authorization: 'Basic YTpi' } });
+      if (!isProblem(basic, 401)) wrong.push(`${route} with Basic auth: ${basic.statusCode}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+});

@@ -1,0 +1,672 @@
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import type { LightMyRequestResponse } from 'fastify';
+import { generate } from 'otplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM_CONTEXT } from '../src/server.js';
+import {
+  createTestApp,
+  patientInput,
+  type SignedIn,
+  TEST_PASSWORD,
+  type TestApp,
+  uniqueDocument,
+} from './support/app.js';
+import { DATABASES } from './support/databases.js';
+
+/** Tables a write may touch; a refused write must leave them as they were. */
+const TABLES = ['patients', 'patient_identifiers', 'users', 'outbox', 'audit_events'] as const;
+type Counts = Record<(typeof TABLES)[number], number>;
+const NONE: Counts = { patients: 0, patient_identifiers: 0, users: 0, outbox: 0, audit_events: 0 };
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type Body = Record<string, Json>;
+
+interface WriteRoute {
+  /** `METHOD /url` as registered. */
+  name: string;
+  method: 'POST' | 'PUT' | 'PATCH';
+  url: () => string;
+  token: () => string | undefined;
+  /** A fresh valid body: sent unchanged, the call succeeds. */
+  base: () => Promise<Body> | Body;
+  required: string[];
+  /** Exactly how many rows a successful call adds to each table. */
+  success: Partial<Counts>;
+  /** Rows that a refused call must leave exactly as they were. */
+  watch?: () => Promise<unknown>;
+  /** Keeps the fixture usable after a successful call (e.g. the next refresh token). */
+  afterSuccess?: (res: LightMyRequestResponse, body: unknown) => Promise<void> | void;
+}
+
+const BODY_LIMIT = 2048;
+const RUNS = 60;
+
+function isProblem(res: LightMyRequestResponse) {
+  expect(res.statusCode, res.body).toBeGreaterThanOrEqual(400);
+  expect(res.statusCode, res.body).toBeLessThan(500);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const problem = res.json();
+  expect(problem).toMatchObject({ type: expect.any(String), title: expect.any(String), status: res.statusCode });
+  expect(typeof problem.detail === 'string' && problem.detail.trim().length > 0, res.body).toBe(true);
+  if (problem.type === 'urn:clinica:problem:validation') {
+    expect(problem.errors.length, res.body).toBeGreaterThan(0);
+  }
+  for (const e of problem.errors ?? []) {
+    expect(e.path, res.body).toMatch(/^(body|params|querystring|headers)\b/);
+    expect(e.message.length, res.body).toBeGreaterThan(0);
+  }
+  return problem as { status: number; detail: string; type: string; errors?: { path: string; message: string }[] };
+}
+
+/** A 400 whose `errors` name this field (or something inside it). */
+function namesField(res: LightMyRequestResponse, path: string) {
+  expect(res.statusCode, res.body).toBe(400);
+  const problem = isProblem(res);
+  const paths = (problem.errors ?? []).map((e) => e.path);
+  expect(
+    paths.some((p) => p === path || p.startsWith(`${path}.`)),
+    `${path} in ${JSON.stringify(paths)}`,
+  ).toBe(true);
+  if (problem.type === 'urn:clinica:problem:validation') expect(problem.detail).toContain(path);
+}
+
+/** A value of another JSON type than `v`. */
+function wrongType(v: Json): Json {
+  if (typeof v === 'string') return 12345;
+  if (typeof v === 'number') return 'twelve';
+  if (typeof v === 'boolean') return 'yes';
+  if (v === null) return 12;
+  if (Array.isArray(v)) return 'not a list';
+  return ['not', 'an', 'object'];
+}
+
+// Near-valid bodies ----------------------------------------------------------------------------
+
+/** Characters that break storage or display: NUL, unpaired surrogates, controls, bidi overrides. */
+const nastyChar = fc.oneof(
+  { weight: 3, arbitrary: fc.constant('\u0000') },
+  { weight: 2, arbitrary: fc.constantFrom('\ud800', '\udfff') },
+  { weight: 2, arbitrary: fc.constantFrom('\u0001', '\n', '\u202e', '\ufeff', '\\', '"', "'", '%') },
+);
+
+/** Strings a client might send: ordinary text with a nasty character inside, any code point, long runs. */
+const nastyText = fc.oneof(
+  { weight: 3, arbitrary: fc.tuple(fc.string(), nastyChar, fc.string()).map(([a, c, b]) => `${a}${c}${b}`) },
+  { weight: 1, arbitrary: fc.string() },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 12 }) },
+  {
+    weight: 1,
+    arbitrary: fc.string({
+      unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+      maxLength: 12,
+    }),
+  },
+  { weight: 1, arbitrary: fc.constantFrom('', ' ', 'é', '0', '-1', 'null', 'x'.repeat(300)) },
+);
+const anyJson: fc.Arbitrary<Json> = fc.oneof(
+  fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
+  nastyText,
+  fc.constantFrom<Json>(null, true, false, 0, -1, 1e308, 2 ** 53, [], {}, ['a'], { a: 1 }),
+  fc.uuid(),
+  fc.emailAddress(),
+  fc.date({ noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+);
+const anyKey = fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('__proto__', 'constructor', 'id', 'extra'));
+
+type Mutation =
+  | { kind: 'replace'; pick: number; value: Json }
+  | { kind: 'retext'; pick: number; at: number; char: string }
+  | { kind: 'delete'; pick: number }
+  | { kind: 'add'; pick: number; key: string; value: Json };
+
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ kind: fc.constant('replace' as const), pick: fc.nat(), value: anyJson }),
+  fc.record({ kind: fc.constant('retext' as const), pick: fc.nat(), at: fc.nat(), char: nastyChar }),
+  fc.record({ kind: fc.constant('delete' as const), pick: fc.nat() }),
+  fc.record({ kind: fc.constant('add' as const), pick: fc.nat(), key: anyKey, value: anyJson }),
+);
+
+/** What is sent: a valid body changed a little, any JSON at all, or text that may not be JSON. */
+type Input = { kind: 'near'; mutations: Mutation[] } | { kind: 'json'; value: Json } | { kind: 'text'; text: string };
+
+const input: fc.Arbitrary<Input> = fc.oneof(
+  // Unchanged now and then, so the success side (exact row counts) is checked too.
+  { weight: 1, arbitrary: fc.constant<Input>({ kind: 'near', mutations: [] }) },
+  // One text value with an awkward character inside: the rest stays valid, so it reaches the database.
+  {
+    weight: 5,
+    arbitrary: fc
+      .record({ kind: fc.constant('retext' as const), pick: fc.nat(), at: fc.nat(), char: nastyChar })
+      .map((m): Input => ({ kind: 'near', mutations: [m] })),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('near' as const),
+      mutations: fc.array(mutation, { minLength: 1, maxLength: 3 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('json' as const), value: fc.jsonValue() as fc.Arbitrary<Json> }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('text' as const), text: fc.string({ unit: 'binary' }) }) },
+);
+
+/** Every place in a body: [parent, key] pairs, the root's fields first. */
+function places(root: Json): [Record<string, Json> | Json[], string | number][] {
+  const out: [Record<string, Json> | Json[], string | number][] = [];
+  const walk = (node: Json) => {
+    if (Array.isArray(node)) {
+      node.forEach((v, i) => {
+        out.push([node, i]);
+        walk(v);
+      });
+    } else if (node && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node)) {
+        out.push([node, k]);
+        walk(v);
+      }
+    }
+  };
+  walk(root);
+  return out;
+}
+
+function objects(root: Json): Record<string, Json>[] {
+  const out: Record<string, Json>[] = [];
+  const walk = (node: Json) => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      out.push(node);
+      Object.values(node).forEach(walk);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+function mutate(base: Body, mutations: Mutation[]): Json {
+  const body = structuredClone(base) as Json;
+  for (const m of mutations) {
+    if (m.kind === 'add') {
+      const targets = objects(body);
+      const target = targets[m.pick % targets.length];
+      // defineProperty, so that "__proto__" becomes a real key of the JSON text.
+      if (target)
+        Object.defineProperty(target, m.key, {
+          value: structuredClone(m.value),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      continue;
+    }
+    if (m.kind === 'retext') {
+      const texts = places(body).filter(([parent, key]) => typeof (parent as Record<string, Json>)[key] === 'string');
+      const place = texts[m.pick % Math.max(texts.length, 1)];
+      if (!place) continue;
+      const [parent, key] = place as [Record<string, Json>, string];
+      const text = parent[key] as string;
+      const at = m.at % (text.length + 1);
+      parent[key] = `${text.slice(0, at)}${m.char}${text.slice(at)}`;
+      continue;
+    }
+    const all = places(body);
+    const place = all[m.pick % Math.max(all.length, 1)];
+    if (!place) continue;
+    const [parent, key] = place;
+    // Copies: generated values may be shared (constants), and later mutations change the body in place.
+    if (m.kind === 'replace') (parent as Record<string, Json>)[key as string] = structuredClone(m.value);
+    else if (Array.isArray(parent)) parent.splice(key as number, 1);
+    else delete parent[key as string];
+  }
+  return body;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe.each(DATABASES)('bad input on %s', (kind) => {
+  let t: TestApp;
+  let admin: SignedIn;
+  let loginUser: SignedIn;
+  let passwordUser: SignedIn;
+  let mfaSetupUser: SignedIn;
+  let mfaOnUser: SignedIn;
+  let refreshToken: string;
+  let knownPasswordHash: string;
+  let putTarget: { id: string; body: Body };
+  let survivorId: string;
+  let linkablePatientId: string;
+  let patchTargetId: string;
+  let documented: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+
+  beforeAll(async () => {
+    t = await createTestApp(kind, { BODY_LIMIT_BYTES: String(BODY_LIMIT), LOGIN_MAX_FAILURES: '100' });
+    [admin, loginUser, passwordUser, mfaSetupUser, mfaOnUser] = await Promise.all([
+      t.signIn(['admin']),
+      t.signIn(['doctor']),
+      t.signIn(['results']),
+      t.signIn(['agent']),
+      t.signIn(['pharmacist']),
+    ]);
+    refreshToken = loginUser.refreshToken;
+    knownPasswordHash = ((await row('users', passwordUser.userId)) as { password_hash: string }).password_hash;
+    const setup = await t.call({ method: 'POST', url: '/api/v1/auth/mfa/setup', token: mfaSetupUser.token });
+    expect(setup.statusCode).toBe(200);
+    const on = await t.call({ method: 'POST', url: '/api/v1/auth/mfa/setup', token: mfaOnUser.token });
+    const enabled = await t.call({
+      method: 'POST',
+      url: '/api/v1/auth/mfa/enable',
+      token: mfaOnUser.token,
+      payload: { code: await generate({ secret: on.json().secret }) },
+    });
+    expect(enabled.statusCode).toBe(200);
+
+    const target = await t.createPatient({ firstName: 'Destino', lastName: 'Edición' });
+    const read = await t.call({ method: 'GET', url: `/api/v1/patients/${target.id}`, token: admin.token });
+    const { id, patientNumber, age, createdAt, updatedAt, ...body } = read.json();
+    putTarget = { id: target.id, body };
+    survivorId = (await t.createPatient({ firstName: 'Superviviente', lastName: 'Fusión' })).id;
+    linkablePatientId = (await t.createPatient({ firstName: 'Enlazable', lastName: 'Portal' })).id;
+    patchTargetId = (
+      await t.app.clinica.users.create(
+        { email: `patch-${randomUUID().slice(0, 8)}@clinica.test`, roles: ['agent'] },
+        SYSTEM_CONTEXT,
+      )
+    ).id;
+    documented = (await t.call({ method: 'GET', url: '/api/v1/openapi.json' })).json().paths;
+  });
+  afterAll(() => t.close());
+
+  const counts = async (): Promise<Counts> => {
+    const { rows } = await t.database.db.query<Counts>(
+      `select ${TABLES.map((n) => `(select count(*) from ${n})::int as ${n}`).join(', ')}`,
+    );
+    return rows[0] as Counts;
+  };
+  const delta = (before: Counts, after: Counts) =>
+    Object.fromEntries(TABLES.map((n) => [n, after[n] - before[n]])) as Counts;
+  const row = async (table: string, id: string) =>
+    (await t.database.db.query(`select * from ${table} where id = $1`, [id])).rows[0];
+
+  const uniqueEmail = (what: string) => `${what}-${randomUUID().slice(0, 8)}@clinica.test`;
+
+  const ROUTES: WriteRoute[] = [
+    {
+      name: 'POST /api/v1/patients',
+      method: 'POST',
+      url: () => '/api/v1/patients',
+      token: () => admin.token,
+      base: () =>
+        patientInput({
+          phone: '+34 600 111 222',
+          email: 'paciente@example.com',
+          address: { street: 'Calle Mayor 1', city: 'Madrid', postalCode: '28013', country: 'ES' },
+          emergencyContact: { name: 'Ana', phone: '+34 600 333 444', relationship: 'madre' },
+          allergies: ['Penicilina'],
+          bloodType: 'O+',
+        }) as Body,
+      required: ['documentNumber', 'firstName', 'lastName', 'birthDate', 'sex'],
+      success: { patients: 1, patient_identifiers: 2, outbox: 1, audit_events: 1 },
+    },
+    {
+      name: 'PUT /api/v1/patients/:id',
+      method: 'PUT',
+      url: () => `/api/v1/patients/${putTarget.id}`,
+      token: () => admin.token,
+      base: () => putTarget.body,
+      required: ['documentNumber', 'firstName', 'lastName', 'birthDate', 'sex'],
+      success: { outbox: 1, audit_events: 1 },
+      watch: () => row('patients', putTarget.id),
+    },
+    {
+      name: 'POST /api/v1/patients/:id/merge',
+      method: 'POST',
+      url: () => `/api/v1/patients/${survivorId}/merge`,
+      token: () => admin.token,
+      base: async () => ({ duplicateId: (await t.createPatient({ firstName: 'Duplicado' })).id }),
+      required: ['duplicateId'],
+      success: { outbox: 1, audit_events: 2 },
+      watch: () => row('patients', survivorId),
+    },
+    {
+      name: 'POST /api/v1/users',
+      method: 'POST',
+      url: () => '/api/v1/users',
+      token: () => admin.token,
+      base: () => ({ email: uniqueEmail('new'), roles: ['patient'], patientId: linkablePatientId, language: 'en' }),
+      required: ['email', 'roles'],
+      success: { users: 1, outbox: 1, audit_events: 1 },
+    },
+    {
+      name: 'PATCH /api/v1/users/:id',
+      method: 'PATCH',
+      url: () => `/api/v1/users/${patchTargetId}`,
+      token: () => admin.token,
+      base: () => ({ roles: ['agent'], active: true, patientId: null, language: 'es' }),
+      required: [],
+      success: { outbox: 1, audit_events: 1 },
+      watch: () => row('users', patchTargetId),
+    },
+    {
+      name: 'POST /api/v1/auth/login',
+      method: 'POST',
+      url: () => '/api/v1/auth/login',
+      token: () => undefined,
+      base: () => ({ email: loginUser.email, password: TEST_PASSWORD }),
+      required: ['email', 'password'],
+      success: { audit_events: 1 },
+    },
+    {
+      name: 'POST /api/v1/auth/register',
+      method: 'POST',
+      url: () => '/api/v1/auth/register',
+      token: () => undefined,
+      base: () => ({
+        email: uniqueEmail('register'),
+        password: TEST_PASSWORD,
+        firstName: 'Nueva',
+        lastName: 'Paciente',
+        documentNumber: uniqueDocument(),
+        birthDate: '1995-05-05',
+        sex: 'female',
+        language: 'es',
+      }),
+      required: ['email', 'password', 'firstName', 'lastName', 'documentNumber', 'birthDate'],
+      success: { patients: 1, patient_identifiers: 2, users: 1, outbox: 2, audit_events: 2 },
+    },
+    {
+      name: 'POST /api/v1/auth/refresh',
+      method: 'POST',
+      url: () => '/api/v1/auth/refresh',
+      token: () => undefined,
+      base: () => ({ refreshToken }),
+      required: ['refreshToken'],
+      success: {},
+      afterSuccess: (res) => {
+        refreshToken = res.json().refreshToken;
+      },
+    },
+    {
+      name: 'POST /api/v1/auth/password',
+      method: 'POST',
+      url: () => '/api/v1/auth/password',
+      token: () => passwordUser.token,
+      base: () => ({ currentPassword: TEST_PASSWORD, newPassword: TEST_PASSWORD }),
+      required: ['currentPassword', 'newPassword'],
+      success: { outbox: 1, audit_events: 1 },
+      watch: async () => (await row('users', passwordUser.userId))?.password_hash,
+      afterSuccess: async () => {
+        // Back to the known password (its stored hash), so the next runs can change it again.
+        await t.database.db.query('update users set password_hash = $2 where id = $1', [
+          passwordUser.userId,
+          knownPasswordHash,
+        ]);
+      },
+    },
+    {
+      name: 'POST /api/v1/auth/mfa/enable',
+      method: 'POST',
+      url: () => '/api/v1/auth/mfa/enable',
+      token: () => mfaSetupUser.token,
+      base: () => ({ code: '123456' }),
+      required: ['code'],
+      success: { outbox: 1, audit_events: 1 },
+      watch: () => row('users', mfaSetupUser.userId),
+    },
+    {
+      name: 'POST /api/v1/auth/mfa/disable',
+      method: 'POST',
+      url: () => '/api/v1/auth/mfa/disable',
+      token: () => mfaOnUser.token,
+      base: () => ({ password: TEST_PASSWORD, code: '123456' }),
+      required: ['password', 'code'],
+      success: { outbox: 1, audit_events: 1 },
+      watch: () => row('users', mfaOnUser.userId),
+    },
+  ];
+
+  const send = (
+    route: WriteRoute,
+    options: { payload?: string | Json; headers?: Record<string, string>; url?: string },
+  ) =>
+    t.call({
+      method: route.method,
+      url: options.url ?? route.url(),
+      token: route.token(),
+      headers: options.headers,
+      ...(options.payload !== undefined ? { payload: options.payload as string } : {}),
+    });
+
+  /** Sends, expects a problem, and checks that not a single row was written (not even an audit entry). */
+  const refused = async (
+    route: WriteRoute,
+    options: { payload?: string | Json; headers?: Record<string, string>; url?: string },
+  ) => {
+    const before = await counts();
+    const watched = await route.watch?.();
+    const res = await send(route, options);
+    isProblem(res);
+    expect(delta(before, await counts()), `${route.name}: ${res.body}`).toEqual(NONE);
+    expect(await route.watch?.()).toEqual(watched);
+    return res;
+  };
+
+  describe.each(ROUTES.map((r) => [r.name, r] as const))('%s', (_name, route) => {
+    it('refuses malformed JSON, an empty or missing body, JSON that is not an object, and other media types', async () => {
+      const json = { 'content-type': 'application/json' };
+      const body = JSON.stringify(await route.base());
+      expect((await refused(route, { payload: body.slice(0, -1), headers: json })).json().detail).toMatch(/JSON/);
+      expect((await refused(route, { payload: '{"a":', headers: json })).statusCode).toBe(400);
+      expect((await refused(route, { payload: '', headers: json })).json().detail).toMatch(/empty/);
+      namesField(await refused(route, {}), 'body');
+      namesField(await refused(route, { payload: 'null', headers: json }), 'body');
+      namesField(await refused(route, { payload: '[]', headers: json }), 'body');
+      namesField(await refused(route, { payload: '"text"', headers: json }), 'body');
+      const plain = await refused(route, { payload: body, headers: { 'content-type': 'text/plain' } });
+      expect([400, 415]).toContain(plain.statusCode);
+      if (plain.statusCode === 400) namesField(plain, 'body');
+      const xml = await refused(route, { payload: '<patient/>', headers: { 'content-type': 'application/xml' } });
+      expect(xml.statusCode).toBe(415);
+      expect(xml.json().detail).toContain('application/json');
+    });
+
+    it(`refuses a body over BODY_LIMIT_BYTES (${BODY_LIMIT}) with 413`, async () => {
+      const big = { ...(await route.base()), padding: 'x'.repeat(BODY_LIMIT) };
+      const res = await refused(route, { payload: big });
+      expect(res.statusCode).toBe(413);
+      expect(res.json().detail).toMatch(/too large/);
+    });
+
+    it('refuses unknown fields, naming them', async () => {
+      const base = await route.base();
+      namesField(await refused(route, { payload: { ...base, nickname: 'x' } }), 'body.nickname');
+      namesField(await refused(route, { payload: { ...base, id: randomUUID() } }), 'body.id');
+    });
+
+    it('refuses a wrong type or a missing value in every field, naming the field', async () => {
+      const base = await route.base();
+      for (const [field, value] of Object.entries(base)) {
+        namesField(await refused(route, { payload: { ...base, [field]: wrongType(value) } }), `body.${field}`);
+      }
+      for (const field of route.required) {
+        const { [field]: _, ...rest } = base;
+        namesField(await refused(route, { payload: rest }), `body.${field}`);
+      }
+    });
+
+    if (route.name.includes(':id')) {
+      it('refuses ids that are not ids, naming params.id, and answers 404 for an unknown one', async () => {
+        const base = await route.base();
+        for (const id of ['abc', '123', '6f9619ff-8b86-4d11-b42d-00c04fc964fg', "1' or '1'='1"]) {
+          const url = route.url().replace(/[0-9a-f-]{36}/, encodeURIComponent(id));
+          namesField(await refused(route, { url, payload: base }), 'params.id');
+        }
+        // Unknown ids that sort before and after every real one (rows are locked in id order).
+        for (const id of ['00000000-0000-4000-8000-000000000000', 'ffffffff-ffff-4fff-bfff-ffffffffffff']) {
+          const unknown = route.url().replace(/[0-9a-f-]{36}/, id);
+          expect((await refused(route, { url: unknown, payload: base })).statusCode, id).toBe(404);
+        }
+      });
+    }
+
+    it(`never answers 5xx nor half-writes, for arbitrary and near-valid bodies (${RUNS} runs)`, async () => {
+      const [method, url] = route.name.split(' ') as [string, string];
+      const operation = documented[url.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()];
+      const statuses = new Set([...Object.keys(operation?.responses ?? {}).map(Number), 413, 415]);
+      const seen = new Map<number, number>();
+      await fc.assert(
+        fc.asyncProperty(input, async (sent) => {
+          const base = await route.base();
+          const body = sent.kind === 'near' ? mutate(base, sent.mutations) : sent.kind === 'json' ? sent.value : null;
+          const payload = sent.kind === 'text' ? sent.text : JSON.stringify(body);
+          const before = await counts();
+          const watched = await route.watch?.();
+          const res = await send(route, { payload, headers: { 'content-type': 'application/json' } });
+          const after = await counts();
+          seen.set(res.statusCode, (seen.get(res.statusCode) ?? 0) + 1);
+          const context = `${route.name} ${payload.slice(0, 300)} -> ${res.statusCode} ${res.body.slice(0, 300)}`;
+          expect(res.statusCode, context).toBeLessThan(500);
+          expect(statuses.has(res.statusCode), `undocumented status: ${context}`).toBe(true);
+          if (res.statusCode < 300) {
+            expect(delta(before, after), context).toEqual({ ...NONE, ...route.success });
+            await route.afterSuccess?.(res, body);
+            return;
+          }
+          isProblem(res);
+          const { audit_events: audited, ...written } = delta(before, after);
+          expect(written, context).toEqual({ patients: 0, patient_identifiers: 0, users: 0, outbox: 0 });
+          expect(await route.watch?.(), context).toEqual(watched);
+          if (route.name === 'POST /api/v1/auth/login' && [401, 429].includes(res.statusCode)) {
+            // A refused sign-in that got past validation is itself recorded, once.
+            const { rows } = await t.database.db.query<{ action: string; outcome: string }>(
+              'select action, outcome from audit_events order by id desc limit 1',
+            );
+            expect(audited, context).toBe(1);
+            expect(rows[0], context).toEqual({
+              action: 'auth.login',
+              outcome: res.statusCode === 401 ? 'failure' : 'denied',
+            });
+          } else {
+            expect(audited, context).toBe(0);
+          }
+        }),
+        { numRuns: RUNS },
+      );
+      // The generator reaches both sides: some calls succeed, some are refused.
+      expect(
+        [...seen.keys()].some((s) => s >= 400),
+        JSON.stringify([...seen]),
+      ).toBe(true);
+    });
+  });
+
+  describe('query parameters', () => {
+    const get = (url: string) => t.call({ method: 'GET', url, token: admin.token });
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+    it('GET /api/v1/patients refuses a bad limit, cursor, search text or unknown parameter, naming it', async () => {
+      for (const limit of ['0', 'abc', '1000', '1.5', '-1', '']) {
+        namesField(await get(`/api/v1/patients?limit=${limit}`), 'querystring.limit');
+      }
+      namesField(await get('/api/v1/patients?limit=1&limit=2'), 'querystring.limit');
+      for (const cursor of ['garbage', b64(['a', 'b']), b64(['a\u0000', randomUUID()]), b64([1, 2]), 'x'.repeat(600)]) {
+        namesField(await get(`/api/v1/patients?cursor=${cursor}`), 'querystring.cursor');
+      }
+      namesField(await get('/api/v1/patients?q=%00'), 'querystring.q');
+      namesField(await get(`/api/v1/patients?q=${'a'.repeat(101)}`), 'querystring.q');
+      namesField(await get('/api/v1/patients?sort=name'), 'querystring.sort');
+      // A real cursor still works.
+      const first = (await get('/api/v1/patients?limit=1')).json();
+      expect((await get(`/api/v1/patients?limit=1&cursor=${first.nextCursor}`)).statusCode).toBe(200);
+    });
+
+    it('GET /api/v1/audit-events refuses bad instants, ids, filters and cursors, naming them', async () => {
+      for (const from of [
+        'yesterday',
+        '2026-01-01',
+        '2026-02-31T00:00:00Z',
+        '0000-01-01T00:00:00Z',
+        '0001-01-01T00:00:00%2B01:00',
+      ]) {
+        namesField(await get(`/api/v1/audit-events?from=${from}`), 'querystring.from');
+      }
+      namesField(await get('/api/v1/audit-events?to=2026-13-01T00:00:00Z'), 'querystring.to');
+      namesField(await get('/api/v1/audit-events?userId=1'), 'querystring.userId');
+      namesField(await get('/api/v1/audit-events?patientId=abc'), 'querystring.patientId');
+      namesField(await get('/api/v1/audit-events?outcome=maybe'), 'querystring.outcome');
+      namesField(await get("/api/v1/audit-events?action=x'%20or%201=1"), 'querystring.action');
+      namesField(await get('/api/v1/audit-events?limit=0'), 'querystring.limit');
+      for (const cursor of ['garbage', b64(['abc']), b64(['1e400']), b64(['99999999999999999999'])]) {
+        namesField(await get(`/api/v1/audit-events?cursor=${cursor}`), 'querystring.cursor');
+      }
+      namesField(await get('/api/v1/audit-events?verbose=1'), 'querystring.verbose');
+      // Valid instants with an offset still work, and are read as the same instant in UTC.
+      for (const from of ['2026-01-01T00:00:00-15:59', '2026-01-01T00:00:00%2B20:00', '0001-01-01T00:00:00Z']) {
+        expect((await get(`/api/v1/audit-events?from=${from}&limit=1`)).statusCode, from).toBe(200);
+      }
+      const ok = await get('/api/v1/audit-events?from=2026-01-01T00:00:00.123456Z&to=9999-12-31T23:59:59Z&limit=1');
+      expect(ok.statusCode).toBe(200);
+      expect((await get(`/api/v1/audit-events?limit=1&cursor=${ok.json().nextCursor}`)).statusCode).toBe(200);
+    });
+
+    it('GET /api/v1/users refuses a bad cursor or search text, naming it', async () => {
+      namesField(await get(`/api/v1/users?cursor=${b64(['a\u0000'])}`), 'querystring.cursor');
+      namesField(await get('/api/v1/users?q=%00'), 'querystring.q');
+    });
+  });
+
+  describe('text the database cannot keep as sent', () => {
+    it('is refused with a 400 naming the field, never a 500 or an altered record', async () => {
+      const create = (payload: Json) =>
+        refused(ROUTES[0] as WriteRoute, { payload: { ...(patientInput() as Body), ...(payload as Body) } });
+      namesField(await create({ firstName: 'Ana\u0000' }), 'body.firstName');
+      namesField(await create({ lastName: '\ud800Ruiz' }), 'body.lastName');
+      namesField(await create({ address: { city: 'Ma\u0000drid' } }), 'body.address.city');
+      namesField(await create({ allergies: ['\udc00'] }), 'body.allergies.0');
+      namesField(await create({ emergencyContact: { name: 'x\u0000' } }), 'body.emergencyContact.name');
+      const register = ROUTES.find((r) => r.name === 'POST /api/v1/auth/register') as WriteRoute;
+      namesField(
+        await refused(register, { payload: { ...(await register.base()), firstName: 'Ana\u0000' } }),
+        'body.firstName',
+      );
+      // Paired surrogates (emoji) are ordinary text.
+      const emoji = await send(ROUTES[0] as WriteRoute, { payload: patientInput({ firstName: 'Ana 🦷' }) as Body });
+      expect(emoji.statusCode).toBe(201);
+      expect(emoji.json().firstName).toBe('Ana 🦷');
+    });
+  });
+
+  describe('refusals deep in a transaction', () => {
+    it('a registration with a taken e-mail leaves no patient behind', async () => {
+      const register = ROUTES.find((r) => r.name === 'POST /api/v1/auth/register') as WriteRoute;
+      const res = await refused(register, { payload: { ...(await register.base()), email: admin.email } });
+      expect(res.statusCode).toBe(409);
+    });
+
+    it('a registration with a registered document number leaves no account behind', async () => {
+      const register = ROUTES.find((r) => r.name === 'POST /api/v1/auth/register') as WriteRoute;
+      const documentNumber = putTarget.body.documentNumber as string;
+      const res = await refused(register, { payload: { ...(await register.base()), documentNumber } });
+      expect(res.statusCode).toBe(409);
+      expect(res.json().detail).not.toMatch(/PT\d{5}/);
+    });
+
+    it('a merge into itself or of an unknown record changes nothing', async () => {
+      const merge = ROUTES.find((r) => r.name === 'POST /api/v1/patients/:id/merge') as WriteRoute;
+      expect((await refused(merge, { payload: { duplicateId: survivorId } })).statusCode).toBe(400);
+      // Unknown ids that sort before and after the survivor's (the merge locks rows in id order).
+      for (const duplicateId of ['00000000-0000-4000-8000-000000000000', 'ffffffff-ffff-4fff-bfff-ffffffffffff']) {
+        expect((await refused(merge, { payload: { duplicateId } })).statusCode, duplicateId).toBe(404);
+      }
+    });
+
+    it('an account linked to a patient that does not exist is not created', async () => {
+      const users = ROUTES.find((r) => r.name === 'POST /api/v1/users') as WriteRoute;
+      const res = await refused(users, { payload: { ...(await users.base()), patientId: randomUUID() } });
+      namesField(res, 'body.patientId');
+    });
+  });
+});
