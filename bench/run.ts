@@ -30,7 +30,6 @@ import autocannon, { type Instance, type Result } from 'autocannon';
 import pg from 'pg';
 import { createServices } from '../src/app.js';
 import { seedPatients } from '../src/cli/seed.js';
-import { prng, syntheticPatient } from '../src/cli/synthetic.js';
 import { loadConfig } from '../src/config.js';
 import { sealAuditTrail } from '../src/platform/audit/seal.js';
 import { type Database, openDatabase } from '../src/platform/db/database.js';
@@ -78,8 +77,6 @@ const settings = {
 const SEARCH_TERMS = ['María', 'José', 'Carmen', 'Antonio', 'Lucía', 'Manuel', 'Javier', 'Elena'];
 const USER = { email: 'bench-admissions@bench.clinica.local', password: 'bench-password-2026' };
 const POOL_SIZE = 20;
-/** importPatients cannot number patient 100,000 and beyond (see main). */
-const BULK_IMPORT_LIMIT = 99_999;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -305,35 +302,11 @@ async function main() {
   await migrate(seedDb);
   const services = await createServices(config, seedDb);
   log(`Loading ${settings.patients} patients…`);
-  // The bulk import numbers patients with lpad(n, 5) in SQL, which truncates from patient
-  // 100,000 on (PT100000 becomes PT10000, a duplicate key): bulk-load at most 99,999 and
-  // register the rest one by one through the service, as the API would.
-  const bulk = Math.min(settings.patients, BULK_IMPORT_LIMIT);
   const seedStart = performance.now();
-  const bulkInserted = await seedPatients(services, bulk, process.stdout.isTTY);
+  const inserted = await seedPatients(services, settings.patients, process.stdout.isTTY);
   const seedSeconds = (performance.now() - seedStart) / 1000;
-  const seed = {
-    patients: bulkInserted,
-    seconds: round(seedSeconds, 1),
-    perSecond: Math.round(bulkInserted / seedSeconds),
-    registeredOneByOne: 0,
-    note:
-      settings.patients > BULK_IMPORT_LIMIT
-        ? 'seedPatients fails at patient 100,000 (lpad truncation of patient numbers in importPatients); the rest went through PatientsService.create'
-        : undefined,
-  };
-  log(`Bulk-inserted ${bulkInserted} patients with seedPatients in ${seed.seconds} s (${seed.perSecond}/s).`);
-  if (settings.patients > bulk) {
-    const rand = prng(stamp.length + Number(stamp.slice(-6)));
-    for (let i = bulk; i < settings.patients; i++) {
-      await services.patients.create(syntheticPatient(rand, 99_000_000 + i), SYSTEM_CONTEXT);
-      seed.registeredOneByOne++;
-    }
-    log(
-      `Registered ${seed.registeredOneByOne} more through PatientsService.create (see the note on BULK_IMPORT_LIMIT).`,
-    );
-  }
-  const inserted = bulkInserted + seed.registeredOneByOne;
+  const seed = { patients: inserted, seconds: round(seedSeconds, 1), perSecond: Math.round(inserted / seedSeconds) };
+  log(`Bulk-inserted ${inserted} patients with seedPatients in ${seed.seconds} s (${seed.perSecond}/s).`);
   await seedDb.query('analyze');
   await services.users.create({ email: USER.email, roles: ['admissions'], password: USER.password }, SYSTEM_CONTEXT);
   ids = (
@@ -596,8 +569,7 @@ async function main() {
   const summary = [
     `**${date}**, commit ${commit}. Machine: ${machineLine}.`,
     `Load average (1/5/15 min) at start ${loadStart.join(' / ')}, at end ${loadEnd.join(' / ')}: the machine was shared with other work.`,
-    `${inserted} patients: ${seed.patients} bulk-loaded with seedPatients in ${seed.seconds} s (${seed.perSecond} patients/s)` +
-      `${seed.registeredOneByOne ? `, ${seed.registeredOneByOne} registered through PatientsService.create (the bulk import breaks at patient 100,000)` : ''}. ` +
+    `${inserted} patients bulk-loaded with seedPatients in ${seed.seconds} s (${seed.perSecond} patients/s). ` +
       `${settings.connections} connections, ${settings.rounds} × ${settings.durationSeconds} s per scenario ` +
       `after a ${settings.warmupSeconds} s warm-up, over ${ids.length} random patient ids and ${SEARCH_TERMS.length} first names.`,
     '',
