@@ -11,6 +11,7 @@ import { auditRoutes } from './modules/audit/audit.routes.js';
 import { relinkPatient } from './modules/identity/identity.repository.js';
 import { identityRoutes } from './modules/identity/identity.routes.js';
 import { IdentityService } from './modules/identity/identity.service.js';
+import { SessionLiveness } from './modules/identity/session-liveness.js';
 import { usersRoutes } from './modules/identity/users.routes.js';
 import { UsersService } from './modules/identity/users.service.js';
 import { patientsRoutes } from './modules/patients/patients.routes.js';
@@ -50,9 +51,16 @@ export async function createServices(config: Config, db: Database) {
   const audit = new AuditTrail(db);
   const tokens = await TokenService.open(db, config.PUBLIC_URL, config.ACCESS_TOKEN_TTL_SECONDS);
   const patients = new PatientsService(db, audit, [relinkPatient]);
-  const identity = new IdentityService(db, audit, tokens, patients, config);
+  const liveness = new SessionLiveness(db, config.SESSION_CHECK_SECONDS);
+  const identity = new IdentityService(db, audit, tokens, patients, liveness, config);
   const users = new UsersService(db, audit, identity);
-  return { db, audit, tokens, patients, identity, users };
+  /** A signed, unexpired token whose session is still live (not logged out, account active). */
+  const authenticate = async (token: string) => {
+    const actor = await tokens.verify(token);
+    if (!actor?.sessionId || !(await liveness.isLive(actor.sessionId))) return null;
+    return actor;
+  };
+  return { db, audit, tokens, patients, identity, users, authenticate };
 }
 
 /**
@@ -78,7 +86,7 @@ export async function buildApp(
   const services = await createServices(config, db);
   const metrics = createMetricsRegistry();
   registerHttpMetrics(app, metrics);
-  const routes = registerAccessControl(app, services.tokens.verify);
+  const routes = registerAccessControl(app, services.authenticate);
   app.decorate('clinica', { ...services, metrics, routes });
   app.addHook('onClose', () => services.audit.drain());
 

@@ -44,6 +44,7 @@ const schema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: int(30, 86_400).default(900),
   SESSION_MAX_HOURS: int(1, 24 * 90).default(12),
   IDLE_TIMEOUT_MINUTES: int(1, 24 * 60).default(30),
+  SESSION_CHECK_SECONDS: int(0, 300).default(5),
   LOGIN_MAX_FAILURES: int(1, 100).default(5),
   LOGIN_LOCKOUT_MINUTES: int(1, 24 * 60).default(15),
   LOGIN_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(30),

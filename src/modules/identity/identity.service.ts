@@ -12,6 +12,7 @@ import type { PatientsService } from '../patients/patients.service.js';
 import * as repo from './identity.repository.js';
 import type { LoginBody, RegisterBody, SessionUser, TokenResponse } from './identity.schemas.js';
 import { acceptTotp, hashRecoveryCode, newRecoveryCodes, newTotpSecret, totpUri } from './mfa.js';
+import type { SessionLiveness } from './session-liveness.js';
 
 type Tokens = z.output<typeof TokenResponse>;
 
@@ -63,6 +64,7 @@ export class IdentityService {
     private readonly audit: AuditTrail,
     private readonly tokens: TokenService,
     private readonly patients: PatientsService,
+    private readonly liveness: SessionLiveness,
     private readonly config: IdentityConfig,
   ) {}
 
@@ -195,7 +197,10 @@ export class IdentityService {
       await repo.rotateSession(tx, session.id, sha256(next));
       return this.issue(user, session.id, next);
     });
-    if (outcome instanceof DomainError) throw outcome;
+    if (outcome instanceof DomainError) {
+      this.liveness.forgetAll();
+      throw outcome;
+    }
     return outcome;
   }
 
@@ -208,6 +213,7 @@ export class IdentityService {
         await this.audit.write(tx, ctx, { action: 'auth.logout', resourceType: 'Session', resourceId: id });
       }
     });
+    this.liveness.forgetAll();
   }
 
   /** Patient self-registration: an account with its own new patient record. */
@@ -314,6 +320,7 @@ export class IdentityService {
         payload: { userId: user.id },
       });
     });
+    this.liveness.forgetAll();
   }
 
   async setupMfa(actor: Actor, ctx: RequestContext) {
@@ -357,6 +364,11 @@ export class IdentityService {
       return true;
     });
     if (!done) throw badRequest('The password or the code is wrong.');
+  }
+
+  /** After an administrator revoked sessions (deactivation, new password). */
+  sessionsRevoked(): void {
+    this.liveness.forgetAll();
   }
 
   /** Also used by administrators resetting someone's multi-factor sign-in. */

@@ -87,7 +87,7 @@ export class UsersService {
 
   async update(id: string, body: UpdateUserBody, ctx: RequestContext): Promise<User> {
     const passwordHash = body.password ? await hashPassword(body.password) : undefined;
-    return this.db.transaction(async (tx) => {
+    const user = await this.db.transaction(async (tx) => {
       const mayRemoveAdmin = body.active === false || (body.roles !== undefined && !body.roles.includes('admin'));
       // Before the account's own row: two administrators demoting each other must queue, not both pass.
       const admins = mayRemoveAdmin ? await repo.lockActiveAdmins(tx) : 0;
@@ -115,6 +115,8 @@ export class UsersService {
       await appendEvent(tx, { type: 'user.updated', aggregateType: 'User', aggregateId: id, payload: { userId: id } });
       return toUser(updated);
     });
+    if (body.active === false || passwordHash) this.identity.sessionsRevoked();
+    return user;
   }
 
   async resetMfa(id: string, ctx: RequestContext): Promise<User> {
