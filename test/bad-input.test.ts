@@ -493,7 +493,9 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
       }
       for (const field of route.required) {
         const { [field]: _, ...rest } = base;
-        namesField(await refused(route, { payload: rest }), `body.${field}`);
+        const res = await refused(route, { payload: rest });
+        namesField(res, `body.${field}`);
+        expect(isProblem(res).errors).toContainEqual({ path: `body.${field}`, message: 'is required' });
       }
     });
 

@@ -432,6 +432,14 @@ describe.each(DATABASES)('HTTP surface on %s', (kind) => {
               ? 'any signed-in user'
               : (access as readonly string[]).join(', ');
         expect(op?.description, `${route.method} ${p}`).toContain(`Allowed: ${who}.`);
+        // Error answers are documented with the media type they are sent with.
+        for (const [status, response] of Object.entries(op?.responses ?? {})) {
+          if (Number(status) < 400) continue;
+          expect(
+            Object.keys((response as { content?: object }).content ?? {}),
+            `${route.method} ${p} ${status}`,
+          ).toEqual(['application/problem+json']);
+        }
         // Public operations need no token; the others inherit the bearer requirement.
         if (access === 'public') expect(op?.security).toEqual([]);
         else expect(op?.security).toBeUndefined();

@@ -72,11 +72,26 @@ const FASTIFY_CLIENT_ERRORS: Record<string, (err: FastifyError) => [number, stri
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => [400, 'The Content-Length header does not match the body.'],
 };
 
-function validationErrors(err: FastifyError): FieldError[] {
+/** The value at a validation error's JSON pointer in the parsed request part, if any. */
+function valueAt(root: unknown, pointer: string): unknown {
+  let value = root;
+  for (const key of pointer.split('/').slice(1)) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+function validationErrors(err: FastifyError, request: FastifyRequest): FieldError[] {
   const where = err.validationContext ?? 'body';
+  const part = (request as unknown as Record<string, unknown>)[where === 'querystring' ? 'query' : where];
   return (err.validation ?? []).flatMap((v) => {
     const p = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
     const path = p ? `${where}.${p}` : where;
+    // Whatever the field's own message, a field that was not sent is simply required.
+    if (p && part !== undefined && part !== null && valueAt(part, v.instancePath) === undefined) {
+      return [{ path, message: 'is required' }];
+    }
     // Unknown fields are named by their own path, like every other field in error.
     const unknown = v.keyword === 'unrecognized_keys' ? v.params.keys : undefined;
     if (Array.isArray(unknown) && unknown.length > 0) {
@@ -93,7 +108,7 @@ export function registerErrorHandling(app: FastifyInstance) {
       return sendProblem(reply, err.status, err.message, err.extra, err.code);
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
-      const errors = validationErrors(err);
+      const errors = validationErrors(err, request);
       const summary = errors.map((e) => `${e.path}: ${e.message}`).join('; ');
       return sendProblem(reply, 400, `The request is invalid. ${summary}`, { errors }, 'VALIDATION');
     }

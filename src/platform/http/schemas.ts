@@ -78,7 +78,9 @@ export const Problem = z
 
 /** Problem responses every authenticated route may give, for the OpenAPI document. */
 export const problems = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, Problem])) as Record<number, typeof Problem>;
+  Object.fromEntries(
+    statuses.map((s) => [s, { description: 'Problem details', content: { 'application/problem+json': { schema: Problem } } }]),
+  ) as Record<number, { description: string; content: { 'application/problem+json': { schema: typeof Problem } } }>;
 
 /** Opaque keyset cursor: base64url JSON of the last row's sort key. */
 export function encodeCursor(key: unknown[]): string {
