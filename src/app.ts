@@ -24,6 +24,7 @@ import { type RouteAccess, registerAccessControl } from './platform/http/access.
 import { registerErrorHandling } from './platform/http/errors.js';
 import { type LogDestination, loggerOptions, registerRequestIdHeader } from './platform/http/logging.js';
 import { createMetricsRegistry, registerHttpMetrics } from './platform/http/metrics.js';
+import { registerWeb } from './platform/http/web.js';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 export const VERSION = pkg.version;
@@ -121,5 +122,6 @@ export async function buildApp(
   await app.register(usersRoutes(services.users), api);
   await app.register(patientsRoutes(services.patients), api);
   await app.register(auditRoutes(db, services.audit), api);
+  await registerWeb(app);
   return app;
 }

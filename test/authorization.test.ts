@@ -28,6 +28,10 @@ const EXPECTED: Record<string, Expected> = {
   'GET /docs/json': 'public',
   'GET /docs/yaml': 'public',
   'GET /docs/static/*': 'public',
+  // Web app (test builds may lack web/dist; the routes are the same either way)
+  'GET /': 'public',
+  'GET /*': 'public',
+  'GET /assets/*': 'public',
   // System
   'GET /healthz': 'public',
   'GET /readyz': 'public',

@@ -79,7 +79,10 @@ export const Problem = z
 /** Problem responses every authenticated route may give, for the OpenAPI document. */
 export const problems = (...statuses: number[]) =>
   Object.fromEntries(
-    statuses.map((s) => [s, { description: 'Problem details', content: { 'application/problem+json': { schema: Problem } } }]),
+    statuses.map((s) => [
+      s,
+      { description: 'Problem details', content: { 'application/problem+json': { schema: Problem } } },
+    ]),
   ) as Record<number, { description: string; content: { 'application/problem+json': { schema: typeof Problem } } }>;
 
 /** Opaque keyset cursor: base64url JSON of the last row's sort key. */

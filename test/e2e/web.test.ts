@@ -1,0 +1,395 @@
+/// <reference lib="dom" />
+// Functions passed to page.evaluate run in the browser.
+import type { AddressInfo } from 'node:net';
+import { generate } from 'otplib';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '../../src/platform/http/access.js';
+import { SYSTEM_CONTEXT } from '../../src/server.js';
+import { createTestApp, TEST_PASSWORD, type TestApp, uniqueDocument } from '../support/app.js';
+import { CHROMIUM, ensureWebBuilt, expectAccessible, launch, screenshot, watchConsole } from './browser.js';
+
+/**
+ * The web app in a real Chromium against the real server (embedded database), through the
+ * same pages, CSP and API a user gets. Screenshots of each workspace go to docs/screenshots.
+ */
+describe.skipIf(!CHROMIUM)('web app in Chromium', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let errors: string[];
+
+  const user = async (roles: Role[], extra: { patientId?: string } = {}) => {
+    const email = `${roles.join('-')}-${Math.random().toString(36).slice(2, 8)}@clinica.test`;
+    const created = await t.app.clinica.users.create(
+      { email, roles, password: TEST_PASSWORD, ...extra },
+      SYSTEM_CONTEXT,
+    );
+    return { email, id: created.id };
+  };
+
+  async function newPage(viewport = { width: 1280, height: 800 }) {
+    context = await browser.newContext({ viewport, locale: 'es-ES' });
+    page = await context.newPage();
+    errors = [];
+    watchConsole(page, errors);
+    return page;
+  }
+
+  async function signIn(email: string, password = TEST_PASSWORD, options = { open: true }) {
+    if (options.open) await page.goto(`${base}/`);
+    await page.getByLabel('Correo electrónico').fill(email);
+    await page.getByRole('textbox', { name: 'Contraseña' }).fill(password);
+    await page.getByRole('button', { name: 'Entrar' }).click();
+  }
+
+  beforeAll(async () => {
+    ensureWebBuilt();
+    t = await createTestApp('pglite', { LOGIN_MAX_FAILURES: '3' });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    browser = await launch();
+  });
+  afterEach(async () => {
+    await context?.close();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('signs in without MFA, shows only what the role may use, and signs out', async () => {
+    const admin = await user(['admin']);
+    await newPage();
+    await page.goto(`${base}/admin/users`);
+    await expect.poll(() => page.url()).toContain('/login');
+    await expectAccessible(page, 'sign-in');
+    await screenshot(page, 'sign-in');
+    await signIn(admin.email, TEST_PASSWORD, { open: false });
+    // Back where the user was going before signing in.
+    await page.getByRole('heading', { name: 'Usuarios' }).waitFor();
+    const nav = page.getByRole('navigation', { name: 'Navegación principal' });
+    for (const item of ['Pacientes', 'Usuarios', 'Auditoría', 'Estado del sistema']) {
+      await expect(nav.getByRole('link', { name: item }).isVisible()).resolves.toBe(true);
+    }
+    for (const item of ['Mi portal', 'Farmacia', 'Mesa de ayuda', 'Consulta médica']) {
+      expect(await nav.getByRole('link', { name: item }).count(), item).toBe(0);
+    }
+    await page.getByTestId('user-list').getByText(admin.email).waitFor();
+    await expectAccessible(page, 'users');
+    await screenshot(page, 'admin-users');
+
+    await page.getByRole('button', { name: 'Cerrar sesión' }).click();
+    await page.getByRole('button', { name: 'Entrar' }).waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('clinica.session'))).toBeNull();
+    expect(errors).toEqual([]);
+  });
+
+  it('says so for wrong credentials, and when the account is locked out (429)', async () => {
+    const desk = await user(['admissions']);
+    await newPage();
+    await signIn(desk.email, 'not the password');
+    const error = page.getByTestId('login-error');
+    await expect.poll(() => error.textContent()).toBe('El correo o la contraseña no son correctos.');
+    await page.getByRole('button', { name: 'Entrar' }).click();
+    await page.getByRole('button', { name: 'Entrar' }).click();
+    await expect.poll(() => error.textContent()).toMatch(/^Demasiados intentos fallidos/);
+    // The 401 and 429 answers are the expected console errors of failed requests.
+    expect(errors.filter((e) => !/status of 4(01|29)/.test(e))).toEqual([]);
+  });
+
+  it('signs in with MFA: e-mail and password, then the authenticator code', async () => {
+    const doctor = await user(['doctor']);
+    const login = await t.call({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: doctor.email, password: TEST_PASSWORD },
+    });
+    const token = login.json().accessToken as string;
+    const setup = await t.call({ method: 'POST', url: '/api/v1/auth/mfa/setup', token });
+    const { secret } = setup.json() as { secret: string };
+    const enable = await t.call({
+      method: 'POST',
+      url: '/api/v1/auth/mfa/enable',
+      token,
+      payload: { code: await generate({ secret }) },
+    });
+    expect(enable.statusCode).toBe(200);
+
+    await newPage();
+    await signIn(doctor.email);
+    const code = page.getByLabel('Código de verificación');
+    await code.waitFor();
+    await expectAccessible(page, 'MFA step');
+    await screenshot(page, 'sign-in-mfa');
+    await code.fill('000000');
+    await page.getByRole('button', { name: 'Verificar' }).click();
+    await expect.poll(() => page.getByTestId('login-error').textContent()).toMatch(/^El código no es válido/);
+    // The enrolment used this time step; the next one is within the accepted drift.
+    await code.fill(await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 }));
+    await page.getByRole('button', { name: 'Verificar' }).click();
+    await page.getByRole('heading', { name: 'Pacientes' }).waitFor();
+    await page.getByRole('link', { name: 'Consulta médica' }).click();
+    await page.getByTestId('placeholder').waitFor();
+    await expectAccessible(page, 'doctor workspace');
+    await screenshot(page, 'doctor-workspace');
+  });
+
+  it('admissions: searches as they type, sees validation messages, hits the duplicate warning and merges', async () => {
+    const existing = await t.createPatient({
+      firstName: 'Lucía',
+      lastName: 'Fernández Ruiz',
+      birthDate: '1990-04-12',
+      allergies: ['Penicilina'],
+    });
+    await t.createPatient({ firstName: 'Otro', lastName: 'Paciente Distinto', birthDate: '1970-01-01' });
+    const desk = await user(['admissions']);
+    await newPage();
+    await signIn(desk.email);
+    await page.getByRole('heading', { name: 'Pacientes' }).waitFor();
+    await page.getByLabel('Buscar').fill('lucia fern');
+    const list = page.getByTestId('patient-list');
+    await expect.poll(() => list.locator('tbody tr').count()).toBe(1);
+    await list.getByText(existing.patientNumber).waitFor();
+    await expectAccessible(page, 'patients');
+    await screenshot(page, 'patients');
+
+    await page.getByRole('link', { name: 'Nuevo paciente' }).click();
+    await page.getByLabel('Documento').fill('x');
+    await page.getByLabel(/^Nombre/).fill('Lucia');
+    await page.getByLabel('Apellidos').fill('Fernandez Ruiz');
+    await page.getByLabel('Fecha de nacimiento').fill('1990-04-12');
+    await page.getByLabel(/^Sexo/).first().click();
+    await page.getByRole('option', { name: 'Mujer' }).click();
+    await page.getByRole('button', { name: 'Guardar' }).click();
+    // The server's own message, under the field it names.
+    await page.getByText('must be 3 to 25 letters and digits (dots and dashes allowed)').waitFor();
+    await expectAccessible(page, 'patient form with errors');
+    await screenshot(page, 'patient-form-errors');
+
+    await page.getByLabel('Documento').fill(uniqueDocument());
+    await page.getByRole('button', { name: 'Guardar' }).click();
+    const warning = page.getByTestId('duplicate-warning');
+    await warning.waitFor();
+    await warning.getByText(existing.patientNumber).waitFor();
+    await expectAccessible(page, 'duplicate warning');
+    await screenshot(page, 'patient-duplicate-warning');
+    await warning.getByRole('button', { name: 'Fusionar en este' }).click();
+    await expect.poll(() => page.url()).toContain(`/patients/${existing.id}`);
+    const header = page.getByTestId('patient-header');
+    await header.getByText(existing.patientNumber).waitFor();
+    expect(await header.textContent()).toContain('Penicilina');
+    expect(await header.textContent()).toMatch(/\d+ años/);
+    await screenshot(page, 'patient-header');
+    // The refused document number is the one expected failed request.
+    expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+    const merged = await t.database.db.query<{ n: number }>(
+      'select count(*)::int as n from patients where merged_into = $1',
+      [existing.id],
+    );
+    expect(merged.rows[0]?.n).toBe(1);
+  });
+
+  it('admin: reads the audit log with filters, creates and deactivates a user, reads system status', async () => {
+    const admin = await user(['admin']);
+    await newPage();
+    await signIn(admin.email);
+    await page.getByRole('link', { name: 'Auditoría' }).click();
+    const list = page.getByTestId('audit-list');
+    await list.waitFor();
+    await page.getByLabel('Acción').fill('auth.login*');
+    await page.getByRole('button', { name: 'Filtrar' }).click();
+    await expect
+      .poll(async () =>
+        (await list.locator('tbody tr code').allTextContents()).every((a) => a.startsWith('auth.login')),
+      )
+      .toBe(true);
+    await list.getByText(admin.email).first().waitFor();
+    await expectAccessible(page, 'audit log');
+    await screenshot(page, 'admin-audit');
+
+    await page.getByRole('link', { name: 'Usuarios' }).click();
+    await page.getByRole('button', { name: 'Nuevo usuario' }).click();
+    const dialog = page.getByRole('dialog');
+    const email = `nuevo-${Date.now()}@clinica.test`;
+    await dialog.getByLabel('Correo electrónico').fill(email);
+    await dialog.locator('.mantine-MultiSelect-input').click();
+    await page.getByRole('option', { name: 'Farmacia' }).click();
+    await dialog.getByLabel('Contraseña inicial').fill('short');
+    await dialog.getByRole('button', { name: 'Crear usuario' }).click();
+    await dialog
+      .getByText(/must be at least \d+ characters/)
+      .first()
+      .waitFor();
+    await dialog.getByLabel('Contraseña inicial').fill(TEST_PASSWORD);
+    await dialog.getByRole('button', { name: 'Crear usuario' }).click();
+    const row = page.getByTestId('user-list').locator('tr', { hasText: email });
+    await row.waitFor();
+    page.once('dialog', (d) => d.accept());
+    await row.getByRole('button', { name: 'Desactivar' }).click();
+    await row.getByRole('button', { name: 'Reactivar' }).waitFor();
+
+    await page.getByRole('link', { name: 'Estado del sistema' }).click();
+    await page.getByTestId('system-info').getByText('Integrada (PGlite)').waitFor();
+    await expectAccessible(page, 'system status');
+    await screenshot(page, 'admin-system');
+    // The refused short password is the one expected failed request.
+    expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+  });
+
+  it('admin resets a user’s MFA', async () => {
+    const target = await user(['results']);
+    const token = (
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: target.email, password: TEST_PASSWORD },
+      })
+    ).json().accessToken;
+    const { secret } = (await t.call({ method: 'POST', url: '/api/v1/auth/mfa/setup', token })).json();
+    await t.call({
+      method: 'POST',
+      url: '/api/v1/auth/mfa/enable',
+      token,
+      payload: { code: await generate({ secret }) },
+    });
+    const admin = await user(['admin']);
+    await newPage();
+    await signIn(admin.email);
+    await page.getByRole('link', { name: 'Usuarios' }).click();
+    const row = page.getByTestId('user-list').locator('tr', { hasText: target.email });
+    page.once('dialog', (d) => d.accept());
+    await row.getByRole('button', { name: 'Restablecer 2FA' }).click();
+    await expect.poll(() => row.getByRole('button', { name: 'Restablecer 2FA' }).count()).toBe(0);
+    const after = await t.app.clinica.users.get(target.id);
+    expect(after.mfaEnabled).toBe(false);
+  });
+
+  it('refreshes an expired access token once for two tabs at the same time (each refresh token works once)', async () => {
+    const desk = await user(['admissions']);
+    await newPage();
+    await signIn(desk.email);
+    await page.getByRole('heading', { name: 'Pacientes' }).waitFor();
+    const second = await context.newPage();
+    watchConsole(second, errors);
+    await second.goto(`${base}/patients`);
+    await second.getByRole('heading', { name: 'Pacientes' }).waitFor();
+    const before = await page.evaluate(() => JSON.parse(localStorage.getItem('clinica.session') ?? '{}'));
+    // Both tabs now believe the access token has expired, and reload together.
+    await page.evaluate(() => {
+      const s = JSON.parse(localStorage.getItem('clinica.session') ?? '{}');
+      localStorage.setItem('clinica.session', JSON.stringify({ ...s, expiresAt: 0 }));
+    });
+    await Promise.all([page.reload(), second.reload()]);
+    for (const p of [page, second]) await p.getByTestId('patient-list').waitFor();
+    const after = await page.evaluate(() => JSON.parse(localStorage.getItem('clinica.session') ?? '{}'));
+    expect(after.refreshToken).not.toBe(before.refreshToken);
+    expect(after.expiresAt).toBeGreaterThan(Date.now());
+    // Had a refresh token been presented twice, the server would have ended the session.
+    const res = await t.call({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      payload: { refreshToken: after.refreshToken },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(errors).toEqual([]);
+  });
+
+  it('a patient registers from the sign-in page and lands on their own portal', async () => {
+    await newPage();
+    await page.goto(`${base}/`);
+    await page.getByRole('link', { name: /Regístrese/ }).click();
+    await page.getByRole('heading', { name: 'Crear cuenta de paciente' }).waitFor();
+    await page.getByLabel(/^Nombre/).fill('Marta');
+    await page.getByLabel(/^Apellidos/).fill('Registro Propio');
+    const document = uniqueDocument();
+    await page.getByLabel(/^Documento/).fill(document);
+    await page.getByLabel(/^Fecha de nacimiento/).fill('1985-02-03');
+    await page.getByLabel(/^Correo electrónico/).fill(`marta-${Date.now()}@clinica.test`);
+    await page.getByRole('textbox', { name: 'Contraseña' }).fill('corta');
+    await page.getByRole('button', { name: 'Crear cuenta' }).click();
+    await page.getByText(/must be at least \d+ characters/).waitFor();
+    await expectAccessible(page, 'registration');
+    await screenshot(page, 'patient-register');
+    await page.getByRole('textbox', { name: 'Contraseña' }).fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Crear cuenta' }).click();
+    const header = page.getByTestId('patient-header');
+    await header.waitFor();
+    expect(await header.textContent()).toContain('Marta Registro Propio');
+    expect(await header.textContent()).toContain(document);
+    expect(page.url()).toContain('/portal');
+    // Only the portal: a patient has no staff workspaces.
+    const nav = page.getByRole('navigation', { name: 'Navegación principal' });
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Mi portal']);
+    expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+  });
+
+  it('switches to English and remembers it', async () => {
+    const desk = await user(['admissions']);
+    await newPage();
+    await page.goto(`${base}/`);
+    await page.getByText('EN', { exact: true }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('E-mail').fill(desk.email);
+    await page.getByRole('textbox', { name: 'Password' }).fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Patients' }).waitFor();
+    await page.reload();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await screenshot(page, 'patients-english');
+    await page.getByText('ES', { exact: true }).click();
+    await page.getByRole('button', { name: 'Cerrar sesión' }).waitFor();
+  });
+
+  it('is usable 375 px wide: no sideways scrolling, the menu opens from the burger', async () => {
+    const desk = await user(['admissions']);
+    await t.createPatient({ firstName: 'Móvil', lastName: 'Pequeña Pantalla' });
+    await newPage({ width: 375, height: 740 });
+    await signIn(desk.email);
+    await page.getByRole('heading', { name: 'Pacientes' }).waitFor();
+    await page.getByTestId('patient-list').waitFor();
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await expectAccessible(page, 'patients on a phone');
+    await screenshot(page, 'mobile-patients');
+    await page.getByRole('button', { name: 'Abrir o cerrar el menú' }).click();
+    await page.getByRole('link', { name: 'Pacientes' }).click();
+    await page.getByRole('link', { name: 'Nuevo paciente' }).click();
+    await page.getByLabel('Documento').waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await screenshot(page, 'mobile-patient-form');
+    expect(errors).toEqual([]);
+  });
+
+  it('gives every other role its workspace: portal, results, pharmacy and helpdesk', async () => {
+    const own = await t.createPatient({
+      firstName: 'Portal',
+      lastName: 'Paciente Propio',
+      documentNumber: uniqueDocument(),
+    });
+    const cases: { roles: Role[]; heading: string; shot: string; patientId?: string }[] = [
+      { roles: ['patient'], heading: 'Mi portal', shot: 'patient-portal', patientId: own.id },
+      { roles: ['results'], heading: 'Resultados', shot: 'results-workspace' },
+      { roles: ['pharmacist'], heading: 'Farmacia', shot: 'pharmacy-workspace' },
+      { roles: ['agent'], heading: 'Mesa de ayuda', shot: 'helpdesk-workspace' },
+    ];
+    for (const c of cases) {
+      const u = await user(c.roles, c.patientId ? { patientId: c.patientId } : {});
+      await newPage();
+      await signIn(u.email);
+      await page
+        .getByRole('navigation', { name: 'Navegación principal' })
+        .getByRole('link', { name: c.heading })
+        .click();
+      await page.getByRole('heading', { name: c.heading, level: 2 }).waitFor();
+      if (c.roles[0] === 'patient') await page.getByTestId('patient-header').getByText(own.patientNumber).waitFor();
+      await expectAccessible(page, c.shot);
+      await screenshot(page, c.shot);
+      expect(errors, c.shot).toEqual([]);
+      await context.close();
+    }
+  });
+});

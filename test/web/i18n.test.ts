@@ -1,0 +1,84 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { AuditEvent } from '../../src/modules/audit/audit.schemas.js';
+import { Category, Sex } from '../../src/modules/patients/patients.schemas.js';
+import { ROLES } from '../../src/platform/http/access.js';
+import en from '../../web/src/i18n/en.json' with { type: 'json' };
+import es from '../../web/src/i18n/es.json' with { type: 'json' };
+
+/** Every string of the web app is translated: both languages have the same keys, and every key used exists. */
+const SRC = fileURLToPath(new URL('../../web/src/', import.meta.url));
+
+function keysOf(tree: object, prefix = ''): string[] {
+  return Object.entries(tree).flatMap(([k, v]) =>
+    v && typeof v === 'object' ? keysOf(v, `${prefix}${k}.`) : [`${prefix}${k}`],
+  );
+}
+
+function sources(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return sources(p);
+    return /\.tsx?$/.test(e.name) && !e.name.endsWith('.d.ts') ? [p] : [];
+  });
+}
+
+const esKeys = new Set(keysOf(es));
+const enKeys = new Set(keysOf(en));
+/** `t('a.b', { count })` resolves to a.b_one / a.b_other. */
+const exists = (keys: Set<string>, key: string) => keys.has(key) || keys.has(`${key}_other`);
+
+describe('web app translations', () => {
+  it('has the same keys in Spanish and English, none empty', () => {
+    expect(
+      [...esKeys].filter((k) => !enKeys.has(k)),
+      'in es.json only',
+    ).toEqual([]);
+    expect(
+      [...enKeys].filter((k) => !esKeys.has(k)),
+      'in en.json only',
+    ).toEqual([]);
+    const empty = [
+      ...keysOf(es).filter(
+        (k) => !String(k.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], es)).trim(),
+      ),
+      ...keysOf(en).filter(
+        (k) => !String(k.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], en)).trim(),
+      ),
+    ];
+    expect(empty, 'empty translations').toEqual([]);
+  });
+
+  it('has every key the sources use with t(...)', () => {
+    const used = new Map<string, string>();
+    const dynamic: string[] = [];
+    for (const file of sources(SRC)) {
+      const text = fs.readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/\bt\(\s*(['"`])([^'"`]*)\1/g)) {
+        const key = m[2] ?? '';
+        if (key.includes('${')) dynamic.push(key);
+        else used.set(key, path.relative(SRC, file));
+      }
+    }
+    expect(used.size).toBeGreaterThan(100);
+    const missing = [...used].filter(([k]) => !exists(esKeys, k) || !exists(enKeys, k)).map(([k, f]) => `${k} (${f})`);
+    expect(missing).toEqual([]);
+    // Keys built from a value (`roles.${r}`) are checked against every value the server can send.
+    expect(new Set(dynamic.map((k) => k.split('.')[0]))).toEqual(new Set(['roles', 'sex', 'category', 'outcome']));
+  });
+
+  it('translates every value of the enumerations the screens show', () => {
+    const values: Record<string, readonly string[]> = {
+      roles: ROLES,
+      sex: Sex.options,
+      category: Category.options,
+      outcome: AuditEvent.shape.outcome.options,
+    };
+    const missing = Object.entries(values).flatMap(([group, vs]) =>
+      vs.map((v) => `${group}.${v}`).filter((k) => !esKeys.has(k) || !enKeys.has(k)),
+    );
+    expect(missing).toEqual([]);
+  });
+});

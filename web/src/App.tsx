@@ -1,0 +1,175 @@
+import { Center, Loader } from '@mantine/core';
+import { type ComponentType, lazy, type ReactNode, Suspense } from 'react';
+import { Navigate, Route, Routes, useLocation, useSearchParams } from 'react-router';
+import type { Role } from './api/session';
+import { hasRole, useSession } from './auth/useSession';
+import { Shell, useNavItems } from './components/Shell';
+import { ACCESS } from './nav';
+import { LoginPage } from './pages/LoginPage';
+import { Placeholder } from './pages/Placeholder';
+
+// Workspaces load on first use: the sign-in page needs none of them.
+const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) =>
+  lazy(async () => ({ default: (await load())[name] }));
+const AuditPage = page(() => import('./pages/AuditPage'), 'AuditPage');
+const PatientDetailPage = page(() => import('./pages/PatientDetailPage'), 'PatientDetailPage');
+const PatientFormPage = page(() => import('./pages/PatientFormPage'), 'PatientFormPage');
+const PatientsPage = page(() => import('./pages/PatientsPage'), 'PatientsPage');
+const PortalPage = page(() => import('./pages/PortalPage'), 'PortalPage');
+const SystemPage = page(() => import('./pages/SystemPage'), 'SystemPage');
+const UsersPage = page(() => import('./pages/UsersPage'), 'UsersPage');
+const RegisterPage = page(() => import('./pages/RegisterPage'), 'RegisterPage');
+
+function Guard({ roles, children }: { roles: readonly Role[]; children: ReactNode }) {
+  const session = useSession();
+  if (!hasRole(session?.user.roles, roles)) return <Navigate to="/" replace />;
+  return children;
+}
+
+/** Just signed in: on to where the user was going, or their first workspace. */
+function AfterSignIn() {
+  const [params] = useSearchParams();
+  const next = params.get('next');
+  if (next?.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login'))
+    return <Navigate to={next} replace />;
+  return <Navigate to="/" replace />;
+}
+
+function Home() {
+  const items = useNavItems();
+  const first = items[0];
+  if (!first)
+    return (
+      <Center h={200}>
+        <Loader />
+      </Center>
+    );
+  return <Navigate to={first.to} replace />;
+}
+
+export function App() {
+  const session = useSession();
+  const location = useLocation();
+  if (!session) {
+    if (location.pathname === '/register') {
+      return (
+        <Suspense fallback={<Loader />}>
+          <RegisterPage />
+        </Suspense>
+      );
+    }
+    if (location.pathname !== '/login') {
+      const next = location.pathname === '/' ? '' : `?next=${encodeURIComponent(location.pathname + location.search)}`;
+      return <Navigate to={`/login${next}`} replace />;
+    }
+    return <LoginPage />;
+  }
+  return (
+    <Shell>
+      <Suspense fallback={<Loader />}>
+        <Routes>
+          <Route path="/" element={<Home />} />
+          <Route path="/login" element={<AfterSignIn />} />
+          <Route path="/register" element={<Navigate to="/" replace />} />
+          <Route
+            path="/patients"
+            element={
+              <Guard roles={ACCESS.patients}>
+                <PatientsPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/patients/new"
+            element={
+              <Guard roles={ACCESS.registerPatient}>
+                <PatientFormPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/patients/:id"
+            element={
+              <Guard roles={[...ACCESS.patients, ...ACCESS.portal]}>
+                <PatientDetailPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/patients/:id/edit"
+            element={
+              <Guard roles={ACCESS.editPatient}>
+                <PatientFormPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/portal"
+            element={
+              <Guard roles={ACCESS.portal}>
+                <PortalPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/doctor"
+            element={
+              <Guard roles={ACCESS.doctor}>
+                <Placeholder workspace="doctor" />
+              </Guard>
+            }
+          />
+          <Route
+            path="/results"
+            element={
+              <Guard roles={ACCESS.results}>
+                <Placeholder workspace="results" />
+              </Guard>
+            }
+          />
+          <Route
+            path="/pharmacy"
+            element={
+              <Guard roles={ACCESS.pharmacy}>
+                <Placeholder workspace="pharmacy" />
+              </Guard>
+            }
+          />
+          <Route
+            path="/helpdesk"
+            element={
+              <Guard roles={ACCESS.helpdesk}>
+                <Placeholder workspace="helpdesk" />
+              </Guard>
+            }
+          />
+          <Route
+            path="/admin/users"
+            element={
+              <Guard roles={ACCESS.admin}>
+                <UsersPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/admin/audit"
+            element={
+              <Guard roles={ACCESS.admin}>
+                <AuditPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/admin/system"
+            element={
+              <Guard roles={ACCESS.admin}>
+                <SystemPage />
+              </Guard>
+            }
+          />
+          <Route path="*" element={<Navigate to="/" replace />} />
+        </Routes>
+      </Suspense>
+    </Shell>
+  );
+}

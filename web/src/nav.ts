@@ -1,0 +1,21 @@
+import type { Role } from './api/session';
+
+/** Who may use each workspace: mirrors the server's route access (the server still decides). */
+export const ACCESS = {
+  patients: ['admissions', 'doctor', 'results', 'pharmacist', 'agent', 'admin'],
+  registerPatient: ['admissions', 'doctor', 'admin'],
+  editPatient: ['admissions', 'doctor', 'admin'],
+  mergePatients: ['admissions', 'admin'],
+  portal: ['patient'],
+  doctor: ['doctor'],
+  results: ['results'],
+  pharmacy: ['pharmacist'],
+  helpdesk: ['agent'],
+  admin: ['admin'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export interface NavItem {
+  to: string;
+  label: string;
+  roles: readonly Role[];
+}

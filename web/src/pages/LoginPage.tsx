@@ -1,0 +1,121 @@
+import { Alert, Anchor, Button, Center, Group, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
+import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { ApiError, api, unwrap } from '../api/client';
+import { setSession } from '../api/session';
+import { LanguageSwitch } from '../components/Shell';
+
+export function LoginPage() {
+  const { t } = useTranslation();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [otp, setOtp] = useState('');
+  const [mfa, setMfa] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const body = { email, password, ...(mfa ? { otp: otp.trim() } : {}) };
+      const tokens = await unwrap(api.POST('/api/v1/auth/login', { body }));
+      // The app re-renders signed in and takes the user on (see AfterSignIn).
+      setSession(tokens);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401 && err.problem.mfaRequired) {
+        if (mfa) setError(t('auth.wrongCode'));
+        setMfa(true);
+      } else if (err instanceof ApiError && err.status === 401) {
+        setError(mfa ? t('auth.wrongCode') : t('auth.wrongCredentials'));
+      } else if (err instanceof ApiError && err.status === 429) {
+        const seconds = Number(err.headers.get('retry-after'));
+        const minutes = Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds / 60) : null;
+        setError(minutes ? t('auth.lockedFor', { minutes }) : t('auth.locked'));
+      } else if (err instanceof ApiError && err.status === 400) {
+        setError(t('auth.checkFields'));
+      } else {
+        setError(t('errors.network'));
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Center mih="100vh" p="md">
+      <Paper withBorder shadow="sm" p="lg" w="100%" maw={400} component="main">
+        <form onSubmit={submit} noValidate>
+          <Stack>
+            <Group justify="space-between">
+              <Title order={1} size="h2">
+                Clinica
+              </Title>
+              <LanguageSwitch />
+            </Group>
+            <Title order={2} size="h4">
+              {mfa ? t('auth.mfaTitle') : t('auth.title')}
+            </Title>
+            {error && (
+              <Alert color="red" role="alert" data-testid="login-error">
+                {error}
+              </Alert>
+            )}
+            {!mfa ? (
+              <>
+                <TextInput
+                  label={t('auth.email')}
+                  type="email"
+                  autoComplete="username"
+                  required
+                  value={email}
+                  onChange={(e) => setEmail(e.currentTarget.value)}
+                />
+                <PasswordInput
+                  label={t('auth.password')}
+                  autoComplete="current-password"
+                  required
+                  value={password}
+                  onChange={(e) => setPassword(e.currentTarget.value)}
+                />
+              </>
+            ) : (
+              <TextInput
+                label={t('auth.code')}
+                description={t('auth.codeHelp')}
+                autoComplete="one-time-code"
+                inputMode="text"
+                required
+                autoFocus
+                value={otp}
+                onChange={(e) => setOtp(e.currentTarget.value)}
+              />
+            )}
+            <Button type="submit" loading={busy} fullWidth>
+              {mfa ? t('auth.verify') : t('auth.signIn')}
+            </Button>
+            {!mfa && (
+              <Anchor component={Link} to="/register" ta="center">
+                {t('register.link')}
+              </Anchor>
+            )}
+            {mfa && (
+              <Button
+                variant="default"
+                onClick={() => {
+                  setMfa(false);
+                  setOtp('');
+                  setError(null);
+                }}
+              >
+                {t('common.back')}
+              </Button>
+            )}
+          </Stack>
+        </form>
+      </Paper>
+    </Center>
+  );
+}

@@ -1,0 +1,29 @@
+import { Alert, Loader, Stack, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { api, unwrap } from '../api/client';
+import { PatientHeader } from '../components/PatientHeader';
+import { PatientDetails } from './PatientDetailPage';
+
+/** The patient's own portal: their record now; appointments, prescriptions and results later. */
+export function PortalPage() {
+  const { t } = useTranslation();
+  const own = useQuery({
+    queryKey: ['patients', 'own'],
+    queryFn: () => unwrap(api.GET('/api/v1/patients', { params: { query: { limit: 1 } } })),
+  });
+  const patient = own.data?.items[0];
+  return (
+    <Stack>
+      <Title order={2}>{t('nav.portal')}</Title>
+      {own.isPending && <Loader />}
+      {own.isError && <Alert color="red">{own.error.message}</Alert>}
+      {own.isSuccess && !patient && <Text>{t('portal.noRecord')}</Text>}
+      {patient && <PatientHeader patient={patient} />}
+      {patient && <PatientDetails patient={patient} />}
+      <Alert color="blue" title={t('placeholder.comingTitle')}>
+        {t('placeholder.portal')}
+      </Alert>
+    </Stack>
+  );
+}
