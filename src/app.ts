@@ -115,7 +115,13 @@ export async function buildApp(
 
   // Each integration reports whether it is configured; later capabilities switch theirs on.
   const integrations = { broker: false, smtp: false, oidc: false, remoteStorage: false };
-  const info = { name: 'Clinica', version: VERSION, database: db.kind, integrations };
+  const info = {
+    name: 'Clinica',
+    version: VERSION,
+    database: db.kind,
+    integrations,
+    idleTimeoutMinutes: config.IDLE_TIMEOUT_MINUTES,
+  };
   await app.register(systemRoutes(db, metrics, services.tokens, info));
   const api = { prefix: '/api/v1' };
   await app.register(identityRoutes(services.identity, config.LOGIN_RATE_LIMIT_PER_MINUTE), api);

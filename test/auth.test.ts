@@ -703,7 +703,9 @@ describe.each(DATABASES)('accounts and sign-in on %s', (kind) => {
       const user = await t.signIn(['doctor']);
       const res = await changePassword(user.token, 'not my password', NEW_PASSWORD);
       expectProblem(res, 400);
-      expect(res.json().errors).toEqual([{ path: 'body.currentPassword', message: expect.any(String) }]);
+      expect(res.json().errors).toEqual([
+        { path: 'body.currentPassword', message: expect.any(String), code: 'incorrect' },
+      ]);
       expect((await login({ email: user.email, password: TEST_PASSWORD })).statusCode).toBe(200);
       expect((await login({ email: user.email, password: NEW_PASSWORD })).statusCode).toBe(401);
       expect(await outbox('user.password_changed', user.userId)).toHaveLength(0);
@@ -714,6 +716,8 @@ describe.each(DATABASES)('accounts and sign-in on %s', (kind) => {
       const res = await changePassword(user.token, TEST_PASSWORD, 'short');
       expectProblem(res, 400);
       expect(res.json().errors.map((e: { path: string }) => e.path)).toEqual(['body.newPassword']);
+      // With a code and the bound, so that clients can say it in their own language.
+      expect(res.json().errors[0]).toMatchObject({ code: 'too_small', limit: expect.any(Number), origin: 'string' });
     });
 
     it('changes the password and ends the other sessions, keeping the current one', async () => {
@@ -917,7 +921,9 @@ describe.each(DATABASES)('accounts and sign-in on %s', (kind) => {
       expectProblem(await createUser({ email: email.toUpperCase(), roles: ['results'] }), 409);
       const noPatient = await createUser({ email: newEmail(), roles: ['patient'], patientId: randomUUID() });
       expectProblem(noPatient, 400);
-      expect(noPatient.json().errors).toEqual([{ path: 'body.patientId', message: expect.any(String) }]);
+      expect(noPatient.json().errors).toEqual([
+        { path: 'body.patientId', message: expect.any(String), code: 'invalid_value' },
+      ]);
       expectProblem(await createUser({ email: newEmail(), roles: ['superuser'] }), 400);
       expectProblem(await createUser({ email: newEmail(), roles: [] }), 400);
       expect(await countRows(t, 'users')).toBe(users);

@@ -55,8 +55,15 @@ function isProblem(res: LightMyRequestResponse) {
   for (const e of problem.errors ?? []) {
     expect(e.path, res.body).toMatch(/^(body|params|querystring|headers)\b/);
     expect(e.message.length, res.body).toBeGreaterThan(0);
+    // A machine-readable reason, for clients to translate.
+    expect(e.code, res.body).toMatch(/^[a-z_]+$/);
   }
-  return problem as { status: number; detail: string; type: string; errors?: { path: string; message: string }[] };
+  return problem as {
+    status: number;
+    detail: string;
+    type: string;
+    errors?: { path: string; message: string; code: string }[];
+  };
 }
 
 /** A 400 whose `errors` name this field (or something inside it). */
@@ -482,7 +489,13 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
 
     it('refuses unknown fields, naming them', async () => {
       const base = await route.base();
-      namesField(await refused(route, { payload: { ...base, nickname: 'x' } }), 'body.nickname');
+      const nickname = await refused(route, { payload: { ...base, nickname: 'x' } });
+      namesField(nickname, 'body.nickname');
+      expect(isProblem(nickname).errors).toContainEqual({
+        path: 'body.nickname',
+        message: 'is not a known field',
+        code: 'unknown_field',
+      });
       namesField(await refused(route, { payload: { ...base, id: randomUUID() } }), 'body.id');
     });
 
@@ -495,7 +508,11 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
         const { [field]: _, ...rest } = base;
         const res = await refused(route, { payload: rest });
         namesField(res, `body.${field}`);
-        expect(isProblem(res).errors).toContainEqual({ path: `body.${field}`, message: 'is required' });
+        expect(isProblem(res).errors).toContainEqual({
+          path: `body.${field}`,
+          message: 'is required',
+          code: 'required',
+        });
       }
     });
 

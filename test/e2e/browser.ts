@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -12,7 +13,14 @@ import { WEB_DIST } from '../../src/platform/http/web.js';
 /** End-to-end tests run in Debian's Chromium when E2E_CHROMIUM names it (CI sets it); skipped otherwise. */
 export const CHROMIUM = process.env.E2E_CHROMIUM;
 
-export const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+/**
+ * Screenshots go to docs/screenshots only when UPDATE_SCREENSHOTS=1 (to refresh the README's
+ * pictures on purpose); otherwise to a temporary folder, so a test run never changes the tree.
+ */
+export const SCREENSHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
+    : path.join(os.tmpdir(), 'clinica-screenshots');
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Builds the web app once if this checkout has no build yet (the server serves web/dist). */

@@ -137,6 +137,99 @@ describe.skipIf(!CHROMIUM)('web app in Chromium', () => {
     await screenshot(page, 'doctor-workspace');
   });
 
+  it('a user turns on MFA from their account page, keeps the recovery codes, and signs in with a code', async () => {
+    const clerk = await user(['pharmacist']);
+    await newPage();
+    await signIn(clerk.email);
+    await page
+      .getByRole('navigation', { name: 'Navegación principal' })
+      .getByRole('link', { name: 'Cuenta y seguridad' })
+      .click();
+    await page.getByRole('heading', { name: 'Cuenta y seguridad' }).waitFor();
+    await expect.poll(() => page.getByTestId('mfa-status').textContent()).toBe('Desactivada');
+    await page.getByRole('button', { name: 'Activar' }).click();
+    const secretBox = page.getByTestId('mfa-secret');
+    await secretBox.waitFor();
+    const secret = ((await secretBox.textContent()) ?? '').trim();
+    expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    // The QR code is a data: image drawn in the browser, and the CSP lets it load.
+    const qr = page.getByTestId('mfa-qr');
+    expect(await qr.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+    await expect.poll(() => qr.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    await expectAccessible(page, 'MFA enrolment');
+    await screenshot(page, 'account-mfa-enrol');
+    const enrolStep = Math.floor(Date.now() / 30_000);
+    await page.getByLabel('Código de verificación').fill(await generate({ secret }));
+    await page.getByRole('button', { name: 'Confirmar y activar' }).click();
+    const codes = page.getByTestId('recovery-codes');
+    await codes.waitFor();
+    await page.getByText('Guarde estos códigos de recuperación ahora').waitFor();
+    expect(await codes.locator('code').count()).toBe(10);
+    await expect.poll(() => page.getByTestId('mfa-status').textContent()).toBe('Activada');
+    await expectAccessible(page, 'recovery codes');
+    await screenshot(page, 'account-recovery-codes');
+    await page.getByRole('button', { name: 'Ya los he guardado' }).click();
+    await expect.poll(() => codes.count()).toBe(0);
+    expect((await t.app.clinica.users.get(clerk.id)).mfaEnabled).toBe(true);
+
+    // The password change: a wrong current password is named in Spanish (from the server's code).
+    const newPassword = `${TEST_PASSWORD}-nueva`;
+    await page.getByLabel('Contraseña actual').fill('no-es-la-clave');
+    await page.getByLabel('Contraseña nueva').fill(newPassword);
+    await page.getByRole('button', { name: 'Cambiar la contraseña' }).click();
+    await page.getByText('La contraseña actual no es correcta.').waitFor();
+    await page.getByLabel('Contraseña actual').fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Cambiar la contraseña' }).click();
+    await page.getByText('Contraseña cambiada. Se han cerrado sus otras sesiones.').waitFor();
+
+    await page.getByRole('button', { name: 'Cerrar sesión' }).click();
+    await signIn(clerk.email, newPassword, { open: false });
+    const code = page.getByLabel('Código de verificación');
+    await code.waitFor();
+    // A time step is accepted once: the enrolment used its own, so sign in with the next one if needed.
+    const now = Math.floor(Date.now() / 1000);
+    const epoch = Math.floor(now / 30) === enrolStep ? now + 30 : now;
+    await code.fill(await generate({ secret, epoch }));
+    await page.getByRole('button', { name: 'Verificar' }).click();
+    // Back on the page the user signed out from, with MFA on.
+    await page.getByRole('heading', { name: 'Cuenta y seguridad' }).waitFor();
+    await expect.poll(() => page.getByTestId('mfa-status').textContent()).toBe('Activada');
+    // The wrong current password (400) and the password step's 401 (mfaRequired) are the expected failures.
+    expect(errors.filter((e) => !/status of 40[01]/.test(e))).toEqual([]);
+  });
+
+  it('warns before the idle time-out: "stay signed in" keeps the session, and at the limit it signs out', async () => {
+    const desk = await user(['admissions']);
+    await newPage();
+    await signIn(desk.email);
+    await page.getByRole('heading', { name: 'Pacientes' }).waitFor();
+    // The server's limit is 30 min (GET /api/v1/info); tests shorten the web app's to 16 s: warning after 8 s.
+    await page.evaluate(() => localStorage.setItem('clinica.idleSeconds', '16'));
+    const dialog = page.getByRole('dialog', { name: '¿Sigue ahí?' });
+    await dialog.waitFor({ timeout: 20_000 });
+    expect(await dialog.getByTestId('idle-countdown').textContent()).toMatch(
+      /^Por inactividad, la sesión se cerrará en \d+ s\.$/,
+    );
+    await expectAccessible(page, 'idle warning');
+    await screenshot(page, 'idle-warning');
+    const session = () => page.evaluate(() => JSON.parse(localStorage.getItem('clinica.session') ?? 'null'));
+    const before = await session();
+    await dialog.getByRole('button', { name: 'Seguir conectado' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    // The session was refreshed: the server counts idleness from the last refresh.
+    await expect.poll(async () => (await session())?.refreshToken).not.toBe(before.refreshToken);
+    expect(page.url()).toContain('/patients');
+    // Left alone again, the warning comes back and at the limit the user is signed out, and told why.
+    await dialog.waitFor({ timeout: 20_000 });
+    await page.getByTestId('signed-out-idle').waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('signed-out-idle').textContent()).toBe(
+      'Se cerró la sesión por inactividad. Vuelva a entrar para continuar.',
+    );
+    expect(await session()).toBeNull();
+    await expectAccessible(page, 'signed out for inactivity');
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('admissions: searches as they type, sees validation messages, hits the duplicate warning and merges', async () => {
     const existing = await t.createPatient({
       firstName: 'Lucía',
@@ -164,8 +257,8 @@ describe.skipIf(!CHROMIUM)('web app in Chromium', () => {
     await page.getByLabel(/^Sexo/).first().click();
     await page.getByRole('option', { name: 'Mujer' }).click();
     await page.getByRole('button', { name: 'Guardar' }).click();
-    // The server's own message, under the field it names.
-    await page.getByText('must be 3 to 25 letters and digits (dots and dashes allowed)').waitFor();
+    // The server's reason (its code), in the user's language, under the field it names.
+    await page.getByText('Debe tener de 3 a 25 letras y dígitos (se admiten puntos y guiones).').waitFor();
     await expectAccessible(page, 'patient form with errors');
     await screenshot(page, 'patient-form-errors');
 
@@ -220,7 +313,7 @@ describe.skipIf(!CHROMIUM)('web app in Chromium', () => {
     await dialog.getByLabel('Contraseña inicial').fill('short');
     await dialog.getByRole('button', { name: 'Crear usuario' }).click();
     await dialog
-      .getByText(/must be at least \d+ characters/)
+      .getByText(/^Debe tener al menos \d+ caracteres\.$/)
       .first()
       .waitFor();
     await dialog.getByLabel('Contraseña inicial').fill(TEST_PASSWORD);
@@ -310,7 +403,7 @@ describe.skipIf(!CHROMIUM)('web app in Chromium', () => {
     await page.getByLabel(/^Correo electrónico/).fill(`marta-${Date.now()}@clinica.test`);
     await page.getByRole('textbox', { name: 'Contraseña' }).fill('corta');
     await page.getByRole('button', { name: 'Crear cuenta' }).click();
-    await page.getByText(/must be at least \d+ characters/).waitFor();
+    await page.getByText(/^Debe tener al menos \d+ caracteres\.$/).waitFor();
     await expectAccessible(page, 'registration');
     await screenshot(page, 'patient-register');
     await page.getByRole('textbox', { name: 'Contraseña' }).fill(TEST_PASSWORD);
@@ -322,7 +415,7 @@ describe.skipIf(!CHROMIUM)('web app in Chromium', () => {
     expect(page.url()).toContain('/portal');
     // Only the portal: a patient has no staff workspaces.
     const nav = page.getByRole('navigation', { name: 'Navegación principal' });
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Mi portal']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Mi portal', 'Cuenta y seguridad']);
     expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
   });
 

@@ -69,6 +69,15 @@ describe('web app translations', () => {
     expect(new Set(dynamic.map((k) => k.split('.')[0]))).toEqual(new Set(['roles', 'sex', 'category', 'outcome']));
   });
 
+  it('translates the field error codes the server sends (others fall back to its message)', () => {
+    const codes = ['required', 'unknown_field', 'incorrect', 'invalid_type', 'invalid_format', 'invalid_value'];
+    const sized = ['too_small', 'too_big'].flatMap((c) => [c, `${c}_string`, `${c}_array`]);
+    const missing = [...codes, ...sized, 'empty']
+      .map((c) => `validation.${c}`)
+      .filter((k) => !esKeys.has(k) || !enKeys.has(k));
+    expect(missing).toEqual([]);
+  });
+
   it('translates every value of the enumerations the screens show', () => {
     const values: Record<string, readonly string[]> = {
       roles: ROLES,

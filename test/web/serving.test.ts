@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registerWeb } from '../../src/platform/http/web.js';
@@ -46,6 +47,32 @@ describe('serving the web app', () => {
     for (const url of ['/api/v1/nothing', '/fhir/R4/Nope', '/docs/nope']) {
       const res = await app.inject({ url, headers: html });
       expect(res.statusCode, url).toBe(404);
+    }
+  });
+
+  it('sends an asset compressed when the build holds a compressed copy and the browser accepts it', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'clinica-web-'));
+    fs.mkdirSync(path.join(root, 'assets'));
+    fs.writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>app</title>');
+    const source = 'export const big = "' + 'x'.repeat(5000) + '";';
+    fs.writeFileSync(path.join(root, 'assets', 'big.js'), source);
+    fs.writeFileSync(path.join(root, 'assets', 'big.js.br'), zlib.brotliCompressSync(source));
+    fs.writeFileSync(path.join(root, 'assets', 'plain.js'), source);
+    await serve(root);
+
+    const br = await app.inject({ url: '/assets/big.js', headers: { 'accept-encoding': 'gzip, br' } });
+    expect(br.statusCode).toBe(200);
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers['cache-control']).toContain('immutable');
+    expect(zlib.brotliDecompressSync(br.rawPayload).toString()).toBe(source);
+    // No compressed copy, or a client that does not accept one: the file as it is.
+    for (const [url, headers] of [
+      ['/assets/plain.js', { 'accept-encoding': 'br' }],
+      ['/assets/big.js', {}],
+    ] as const) {
+      const res = await app.inject({ url, headers });
+      expect(res.headers['content-encoding'], url).toBeUndefined();
+      expect(res.body, url).toBe(source);
     }
   });
 

@@ -11,6 +11,7 @@ import { Placeholder } from './pages/Placeholder';
 // Workspaces load on first use: the sign-in page needs none of them.
 const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) =>
   lazy(async () => ({ default: (await load())[name] }));
+const AccountPage = page(() => import('./pages/AccountPage'), 'AccountPage');
 const AuditPage = page(() => import('./pages/AuditPage'), 'AuditPage');
 const PatientDetailPage = page(() => import('./pages/PatientDetailPage'), 'PatientDetailPage');
 const PatientFormPage = page(() => import('./pages/PatientFormPage'), 'PatientFormPage');
@@ -167,6 +168,7 @@ export function App() {
               </Guard>
             }
           />
+          <Route path="/account" element={<AccountPage />} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Routes>
       </Suspense>

@@ -12,6 +12,7 @@ export const ACCESS = {
   pharmacy: ['pharmacist'],
   helpdesk: ['agent'],
   admin: ['admin'],
+  account: ['patient', 'admissions', 'doctor', 'results', 'pharmacist', 'agent', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export interface NavItem {

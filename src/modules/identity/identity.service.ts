@@ -306,7 +306,9 @@ export class IdentityService {
     const user = await this.requireUser(this.db, actor.userId);
     if (!user.password_hash) throw badRequest('This account signs in through single sign-on and has no password.');
     if (!(await verifyPassword(currentPassword, user.password_hash))) {
-      throw badRequest('The current password is wrong.', [{ path: 'body.currentPassword', message: 'is wrong' }]);
+      throw badRequest('The current password is wrong.', [
+        { path: 'body.currentPassword', message: 'is wrong', code: 'incorrect' },
+      ]);
     }
     const passwordHash = await hashPassword(newPassword);
     await this.db.transaction(async (tx) => {
@@ -341,7 +343,7 @@ export class IdentityService {
     const step = await acceptTotp(user.mfa_secret, code, null);
     if (step === null) {
       throw badRequest('The code is wrong; check the time on your phone and try again.', [
-        { path: 'body.code', message: 'does not match the authenticator app' },
+        { path: 'body.code', message: 'does not match the authenticator app', code: 'incorrect' },
       ]);
     }
     const recoveryCodes = newRecoveryCodes();

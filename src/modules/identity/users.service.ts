@@ -38,7 +38,7 @@ export class UsersService {
     const patient = await findPatient(q, patientId);
     if (!patient || patient.merged_into) {
       throw badRequest('The patient to link does not exist.', [
-        { path: 'body.patientId', message: 'is not a patient' },
+        { path: 'body.patientId', message: 'is not a patient', code: 'invalid_value' },
       ]);
     }
   }

@@ -79,7 +79,7 @@ export class PatientsService {
     });
     if (!result)
       throw badRequest('The cursor is not valid; start again without it.', [
-        { path: 'querystring.cursor', message: 'is not a cursor returned by this list' },
+        { path: 'querystring.cursor', message: 'is not a cursor returned by this list', code: 'invalid_value' },
       ]);
     const patientIds = result.rows.map((r) => r.id);
     await this.audit.record(ctx, {

@@ -15,6 +15,7 @@ export interface SystemInfo {
   version: string;
   database: Database['kind'];
   integrations: Record<string, boolean>;
+  idleTimeoutMinutes: number;
 }
 
 const Info = z.object({
@@ -22,6 +23,10 @@ const Info = z.object({
   version: z.string(),
   database: z.enum(['pglite', 'postgresql']),
   integrations: z.record(z.string(), z.boolean()).describe('Which external components are configured'),
+  idleTimeoutMinutes: z
+    .int()
+    .positive()
+    .describe('Sessions idle this long end (IDLE_TIMEOUT_MINUTES); the web app warns a minute before'),
 });
 
 export function systemRoutes(db: Database, metrics: Registry, tokens: TokenService, info: SystemInfo) {
@@ -59,7 +64,11 @@ export function systemRoutes(db: Database, metrics: Registry, tokens: TokenServi
 
     app.get('/api/v1/info', {
       config: { access: 'public' },
-      schema: { tags, summary: 'Name, version, database kind and enabled integrations', response: { 200: Info } },
+      schema: {
+        tags,
+        summary: 'Name, version, database kind, enabled integrations and idle time-out',
+        response: { 200: Info },
+      },
       handler: async () => info,
     });
 

@@ -24,9 +24,30 @@ export const notFound = (what: string) => new DomainError('NOT_FOUND', 404, `${w
 export const conflict = (detail: string, extra: Record<string, unknown> = {}) =>
   new DomainError('CONFLICT', 409, detail, extra);
 
+/**
+ * Why a field was refused, for clients to translate: `required`, `unknown_field`, `incorrect`
+ * (a wrong password or code), or the zod issue code (`invalid_type`, `invalid_format`,
+ * `invalid_value`, `too_small`, `too_big`, `custom`, ...). `limit` is the bound of a
+ * `too_small` / `too_big`; `origin` what it counts (`string`: characters, `array`: items, `number`).
+ */
+export type FieldErrorCode =
+  | 'required'
+  | 'unknown_field'
+  | 'incorrect'
+  | 'invalid_type'
+  | 'invalid_format'
+  | 'invalid_value'
+  | 'too_small'
+  | 'too_big'
+  | 'custom'
+  | (string & {});
+
 export interface FieldError {
   path: string;
   message: string;
+  code: FieldErrorCode;
+  limit?: number;
+  origin?: string;
 }
 
 const TITLES: Record<number, string> = {
@@ -90,14 +111,24 @@ function validationErrors(err: FastifyError, request: FastifyRequest): FieldErro
     const path = p ? `${where}.${p}` : where;
     // Whatever the field's own message, a field that was not sent is simply required.
     if (p && part !== undefined && part !== null && valueAt(part, v.instancePath) === undefined) {
-      return [{ path, message: 'is required' }];
+      return [{ path, message: 'is required', code: 'required' }];
     }
     // Unknown fields are named by their own path, like every other field in error.
     const unknown = v.keyword === 'unrecognized_keys' ? v.params.keys : undefined;
     if (Array.isArray(unknown) && unknown.length > 0) {
-      return unknown.map((key) => ({ path: `${path}.${String(key)}`, message: 'is not a known field' }));
+      return unknown.map((key) => ({
+        path: `${path}.${String(key)}`,
+        message: 'is not a known field',
+        code: 'unknown_field',
+      }));
     }
-    return [{ path, message: v.message ?? 'is invalid' }];
+    const error: FieldError = { path, message: v.message ?? 'is invalid', code: v.keyword || 'invalid_value' };
+    if (v.keyword === 'too_small' || v.keyword === 'too_big') {
+      const bound = v.params.minimum ?? v.params.maximum;
+      if (typeof bound === 'number' || typeof bound === 'bigint') error.limit = Number(bound);
+      if (typeof v.params.origin === 'string') error.origin = v.params.origin;
+    }
+    return [error];
   });
 }
 

@@ -71,7 +71,21 @@ export const Problem = z
     title: z.string(),
     status: z.number(),
     detail: z.string(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    errors: z
+      .array(
+        z.object({
+          path: z.string().describe('The field, e.g. body.documentNumber or querystring.limit'),
+          message: z.string().describe('What is wrong, in English'),
+          code: z
+            .string()
+            .describe(
+              'Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...)',
+            ),
+          limit: z.number().optional().describe('The bound of too_small / too_big'),
+          origin: z.string().optional().describe('What the bound counts: string (characters), array (items), number'),
+        }),
+      )
+      .optional(),
   })
   .loose()
   .describe('RFC 9457 problem details');

@@ -48,7 +48,7 @@ export async function registerWeb(app: FastifyInstance, root = WEB_DIST) {
       route.config = { ...route.config, access: 'public' };
       route.schema = { ...route.schema, hide: true };
     });
-    await web.register(fastifyStatic, { root, serve: false });
+    await web.register(fastifyStatic, { root, serve: false, preCompressed: true });
     const index = async (req: FastifyRequest, reply: FastifyReply) => {
       if (NOT_WEB.test(req.url)) return reply.callNotFound();
       if (!built) return reply.type('text/html; charset=utf-8').send(NOT_BUILT);

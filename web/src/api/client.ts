@@ -1,4 +1,5 @@
 import createClient, { type Middleware } from 'openapi-fetch';
+import i18n from '../i18n';
 import type { paths } from './schema';
 import { freshSession, getSession, setSession } from './session';
 
@@ -28,7 +29,29 @@ api.use(auth);
 
 export interface FieldError {
   path: string;
+  /** The server's words, in English: shown when the code has no translation. */
   message: string;
+  /** Why, for translating: required, unknown_field, incorrect, or a zod issue code. */
+  code?: string;
+  limit?: number;
+  origin?: string;
+}
+
+/** A field error in the user's language: by field and code, then by code, else the server's message. */
+export function fieldMessage(e: FieldError): string {
+  const code = e.code;
+  if (!code) return e.message;
+  const field = e.path.split('.').pop() ?? '';
+  const specific = `validation.fields.${field}.${code}`;
+  if (i18n.exists(specific)) return i18n.t(specific);
+  let key = `validation.${code}`;
+  if (code === 'too_small' || code === 'too_big') {
+    if (e.limit === undefined) return e.message;
+    if (e.origin === 'string')
+      key = code === 'too_small' && e.limit === 1 ? 'validation.empty' : `validation.${code}_string`;
+    else if (e.origin === 'array' || e.origin === 'set') key = `validation.${code}_array`;
+  }
+  return i18n.exists(key) ? i18n.t(key, { limit: e.limit }) : e.message;
 }
 
 /** The problem+json body the server answers errors with. */
@@ -50,10 +73,11 @@ export class ApiError extends Error {
   ) {
     super(problem.detail ?? problem.title ?? `HTTP ${status}`);
   }
-  /** Field errors keyed by field path without the `body.` prefix. */
+  /** Field errors, in the user's language, keyed by field path without the `body.` prefix. */
   fieldErrors(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const e of this.problem.errors ?? []) out[e.path.replace(/^(body|querystring|params)\.?/, '')] = e.message;
+    for (const e of this.problem.errors ?? [])
+      out[e.path.replace(/^(body|querystring|params)\.?/, '')] = fieldMessage(e);
     return out;
   }
 }

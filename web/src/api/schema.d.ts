@@ -114,7 +114,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -134,7 +142,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -154,7 +170,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -242,7 +266,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -262,7 +294,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -282,7 +322,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -347,7 +395,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -414,7 +470,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -482,7 +546,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -502,7 +574,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -522,7 +602,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -542,7 +630,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -612,7 +708,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -632,7 +736,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -652,7 +764,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -718,7 +838,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -738,7 +866,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -806,7 +942,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -826,7 +970,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -846,7 +998,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -929,7 +1089,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -949,7 +1117,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -969,7 +1145,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1062,7 +1246,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1082,7 +1274,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1102,7 +1302,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1122,7 +1330,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1149,7 +1365,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Name, version, database kind and enabled integrations
+         * Name, version, database kind, enabled integrations and idle time-out
          * @description Allowed: anyone.
          */
         get: {
@@ -1170,6 +1386,8 @@ export interface paths {
                         "application/json": {
                             /** @enum {string} */
                             database: "pglite" | "postgresql";
+                            /** @description Sessions idle this long end (IDLE_TIMEOUT_MINUTES); the web app warns a minute before */
+                            idleTimeoutMinutes: number;
                             /** @description Which external components are configured */
                             integrations: {
                                 [key: string]: boolean;
@@ -1276,7 +1494,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1296,7 +1522,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1316,7 +1550,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1448,7 +1690,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1468,7 +1718,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1488,7 +1746,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1508,7 +1774,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1606,7 +1880,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1626,7 +1908,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1646,7 +1936,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1666,7 +1964,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1788,7 +2094,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1808,7 +2122,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1828,7 +2150,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1848,7 +2178,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1868,7 +2206,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1939,7 +2285,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1959,7 +2313,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1979,7 +2341,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -1999,7 +2369,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2113,7 +2491,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2133,7 +2519,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2153,7 +2547,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2173,7 +2575,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2193,7 +2603,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2274,7 +2692,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2294,7 +2720,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2314,7 +2748,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2395,7 +2837,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2415,7 +2865,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2435,7 +2893,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2455,7 +2921,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2531,7 +3005,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2551,7 +3033,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2571,7 +3061,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2591,7 +3089,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2673,7 +3179,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2693,7 +3207,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2713,7 +3235,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2733,7 +3263,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2753,7 +3291,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2829,7 +3375,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2849,7 +3403,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2869,7 +3431,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -2889,7 +3459,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;
@@ -3028,7 +3606,15 @@ export interface paths {
                         "application/problem+json": {
                             detail: string;
                             errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
                                 message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
                                 path: string;
                             }[];
                             status: number;

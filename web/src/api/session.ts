@@ -9,6 +9,8 @@ export interface Session {
   refreshToken: string;
   /** Epoch milliseconds at which the access token expires. */
   expiresAt: number;
+  /** Epoch milliseconds at which these tokens were issued (sign-in or last refresh). */
+  issuedAt?: number;
   user: SessionUser;
 }
 
@@ -37,6 +39,7 @@ export function setSession(tokens: TokenResponse | null) {
       accessToken: tokens.accessToken,
       refreshToken: tokens.refreshToken,
       expiresAt: Date.now() + tokens.expiresIn * 1000,
+      issuedAt: Date.now(),
       user: tokens.user,
     };
     localStorage.setItem(KEY, JSON.stringify(session));
@@ -62,11 +65,12 @@ export function subscribeSession(listener: () => void) {
 const MARGIN_MS = 30_000;
 let inFlight: Promise<Session | null> | null = null;
 
-async function refreshNow(): Promise<Session | null> {
+async function refreshNow(force: boolean, since: number): Promise<Session | null> {
   // Another tab (or request) may have refreshed while we waited for the lock: use its tokens.
   const current = getSession();
   if (!current) return null;
-  if (current.expiresAt - Date.now() > MARGIN_MS) return current;
+  if (!force && current.expiresAt - Date.now() > MARGIN_MS) return current;
+  if (force && (current.issuedAt ?? 0) >= since) return current;
   const res = await fetch('/api/v1/auth/refresh', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -86,11 +90,12 @@ async function refreshNow(): Promise<Session | null> {
  * serialised: one at a time in this tab (a shared promise) and across tabs (a Web Lock),
  * because each refresh token works once and presenting it twice ends the session.
  */
-export async function freshSession(): Promise<Session | null> {
+export async function freshSession(force = false): Promise<Session | null> {
   const current = getSession();
-  if (!current || current.expiresAt - Date.now() > MARGIN_MS) return current;
+  if (!current || (!force && current.expiresAt - Date.now() > MARGIN_MS)) return current;
   if (!inFlight) {
-    const run = () => refreshNow();
+    const since = Date.now();
+    const run = () => refreshNow(force, since);
     // Web Locks exist only in secure contexts (https, localhost); elsewhere one tab's promise.
     const locked: Promise<Session | null> =
       'locks' in navigator && navigator.locks
@@ -101,4 +106,9 @@ export async function freshSession(): Promise<Session | null> {
     });
   }
   return inFlight;
+}
+
+/** Refreshes now whatever the token's age: tells the server the user is still there (idle time-out). */
+export function keepSessionAlive(): Promise<Session | null> {
+  return freshSession(true);
 }

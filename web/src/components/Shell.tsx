@@ -5,6 +5,7 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { NavLink as RouterLink, useLocation } from 'react-router';
 import { getSession, setSession } from '../api/session';
+import { IdleWatch } from '../auth/IdleWatch';
 import { hasRole, useSession } from '../auth/useSession';
 import { type Language, setLanguage } from '../i18n';
 import { ACCESS, type NavItem } from '../nav';
@@ -23,6 +24,7 @@ export function useNavItems(): NavItem[] {
     { to: '/admin/users', label: t('nav.users'), roles: ACCESS.admin },
     { to: '/admin/audit', label: t('nav.audit'), roles: ACCESS.admin },
     { to: '/admin/system', label: t('nav.system'), roles: ACCESS.admin },
+    { to: '/account', label: t('nav.account'), roles: ACCESS.account },
   ];
   return all.filter((item) => hasRole(session?.user.roles, item.roles));
 }
@@ -106,6 +108,7 @@ export function Shell({ children }: { children: ReactNode }) {
         ))}
       </AppShell.Navbar>
       <AppShell.Main>{children}</AppShell.Main>
+      <IdleWatch />
     </AppShell>
   );
 }

@@ -1,9 +1,10 @@
 import { Alert, Anchor, Button, Center, Group, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { ApiError, api, unwrap } from '../api/client';
 import { setSession } from '../api/session';
+import { SIGNED_OUT_KEY } from '../auth/IdleWatch';
 import { LanguageSwitch } from '../components/Shell';
 
 export function LoginPage() {
@@ -14,6 +15,9 @@ export function LoginPage() {
   const [mfa, setMfa] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Signed out for inactivity: say so once.
+  const [idle] = useState(() => sessionStorage.getItem(SIGNED_OUT_KEY) === 'idle');
+  useEffect(() => sessionStorage.removeItem(SIGNED_OUT_KEY), []);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -58,6 +62,11 @@ export function LoginPage() {
             <Title order={2} size="h4">
               {mfa ? t('auth.mfaTitle') : t('auth.title')}
             </Title>
+            {idle && !error && (
+              <Alert color="blue" role="status" data-testid="signed-out-idle">
+                {t('idle.signedOut')}
+              </Alert>
+            )}
             {error && (
               <Alert color="red" role="alert" data-testid="login-error">
                 {error}

@@ -13,7 +13,8 @@ export function PatientsPage() {
   const navigate = useNavigate();
   const session = useSession();
   const [q, setQ] = useState('');
-  const [query] = useDebouncedValue(q.trim(), 250);
+  // Short enough that results follow typing, long enough not to query on every keystroke.
+  const [query] = useDebouncedValue(q.trim(), 150);
   const list = useInfiniteQuery({
     queryKey: ['patients', query],
     initialPageParam: undefined as string | undefined,
