@@ -267,6 +267,8 @@ describe.skipIf(!CHROMIUM)('web app in Chromium', () => {
     const warning = page.getByTestId('duplicate-warning');
     await warning.waitFor();
     await warning.getByText(existing.patientNumber).waitFor();
+    // Dates are shown in the reader's language, not as ISO text.
+    await warning.getByText('12 abr 1990').waitFor();
     await expectAccessible(page, 'duplicate warning');
     await screenshot(page, 'patient-duplicate-warning');
     await warning.getByRole('button', { name: 'Fusionar en este' }).click();
@@ -390,7 +392,12 @@ describe.skipIf(!CHROMIUM)('web app in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
-  it('a patient registers from the sign-in page and lands on their own portal', async () => {
+  it('a patient registers from the sign-in page, lands on their own portal, and reaches no one else’s', async () => {
+    const stranger = await t.createPatient({
+      firstName: 'Ajena',
+      lastName: 'Persona Privada',
+      birthDate: '1960-06-06',
+    });
     await newPage();
     await page.goto(`${base}/`);
     await page.getByRole('link', { name: /Regístrese/ }).click();
@@ -416,7 +423,14 @@ describe.skipIf(!CHROMIUM)('web app in Chromium', () => {
     // Only the portal: a patient has no staff workspaces.
     const nav = page.getByRole('navigation', { name: 'Navegación principal' });
     expect(await nav.getByRole('link').allTextContents()).toEqual(['Mi portal', 'Cuenta y seguridad']);
-    expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+    // Another patient's page, typed in by hand, shows nothing of that patient.
+    await page.goto(`${base}/patients/${stranger.id}`);
+    await page.getByRole('navigation', { name: 'Navegación principal' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    const text = await page.locator('body').innerText();
+    expect(text).not.toContain('Ajena');
+    expect(text).not.toContain(stranger.patientNumber);
+    expect(errors.filter((e) => !/status of 40[03]/.test(e))).toEqual([]);
   });
 
   it('switches to English and remembers it', async () => {

@@ -5,6 +5,7 @@ import { useNavigate } from 'react-router';
 import { api, unwrap } from '../api/client';
 import type { DuplicateCandidate } from '../api/types';
 import { hasRole, useSession } from '../auth/useSession';
+import { formatDate } from '../format';
 import { ACCESS } from '../nav';
 import { notify } from '../notify';
 
@@ -13,7 +14,7 @@ import { notify } from '../notify';
  * is merged into the existing candidate, which keeps everything of both.
  */
 export function Duplicates({ patientId, candidates }: { patientId: string; candidates: DuplicateCandidate[] }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const session = useSession();
@@ -54,7 +55,7 @@ export function Duplicates({ patientId, candidates }: { patientId: string; candi
                   <Table.Td>
                     {c.firstName} {c.lastName}
                   </Table.Td>
-                  <Table.Td>{c.birthDate}</Table.Td>
+                  <Table.Td>{formatDate(c.birthDate, i18n.language)}</Table.Td>
                   <Table.Td>{c.documentNumber}</Table.Td>
                   <Table.Td>
                     <Group gap="xs" wrap="nowrap">

@@ -17,6 +17,7 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
 import type { AuditQuery } from '../api/types';
+import { formatInstant } from '../format';
 
 interface Filters {
   action: string;
@@ -126,7 +127,7 @@ export function AuditPage() {
               {events.map((e) => (
                 <Table.Tr key={e.id}>
                   <Table.Td>
-                    <Text size="xs">{new Date(e.occurredAt).toLocaleString(i18n.language)}</Text>
+                    <Text size="xs">{formatInstant(e.occurredAt, i18n.language)}</Text>
                   </Table.Td>
                   <Table.Td>
                     <Text size="xs">{e.actorEmail ?? t('audit.system')}</Text>

@@ -7,12 +7,13 @@ import type { Patient } from '../api/types';
 import { hasRole, useSession } from '../auth/useSession';
 import { Duplicates } from '../components/Duplicates';
 import { PatientHeader } from '../components/PatientHeader';
+import { formatDate } from '../format';
 import { ACCESS } from '../nav';
 
 export function PatientDetails({ patient }: { patient: Patient }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const rows: [string, string | undefined][] = [
-    [t('patient.birthDate'), patient.birthDate],
+    [t('patient.birthDate'), formatDate(patient.birthDate, i18n.language)],
     [t('patient.sex'), t(`sex.${patient.sex}`)],
     [t('patient.category'), t(`category.${patient.category}`)],
     [t('patient.phone'), patient.phone],

@@ -6,10 +6,11 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { hasRole, useSession } from '../auth/useSession';
+import { formatDate } from '../format';
 import { ACCESS } from '../nav';
 
 export function PatientsPage() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const navigate = useNavigate();
   const session = useSession();
   const [q, setQ] = useState('');
@@ -70,7 +71,7 @@ export function PatientsPage() {
                     {p.lastName}, {p.firstName}
                   </Table.Td>
                   <Table.Td visibleFrom="sm">{p.documentNumber}</Table.Td>
-                  <Table.Td visibleFrom="sm">{p.birthDate}</Table.Td>
+                  <Table.Td visibleFrom="sm">{formatDate(p.birthDate, i18n.language)}</Table.Td>
                   <Table.Td visibleFrom="md">{p.phone ?? ''}</Table.Td>
                 </Table.Tr>
               ))}
