@@ -167,10 +167,9 @@ function printWelcome(
   }
   lines.push(
     '',
-    '  Sign in:',
-    `    curl -s ${config.PUBLIC_URL}/api/v1/auth/login -H 'content-type: application/json' \\`,
-    `      -d '{"email":"${admin?.email ?? 'YOUR_EMAIL'}","password":"..."}'`,
-    '  Demo users of every role: npx clinica seed --demo',
+    `  Sign in: open ${config.PUBLIC_URL} in a browser (phones too, with HOST=0.0.0.0).`,
+    `  API clients: POST ${config.PUBLIC_URL}/api/v1/auth/login with {"email", "password"}.`,
+    '  Demo users of every role: stop the server, run npx clinica seed --demo, start again.',
     '',
   );
   process.stdout.write(`${lines.join('\n')}\n`);
