@@ -17,6 +17,7 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
 import type { AuditQuery } from '../api/types';
+import { LoadMore } from '../components/LoadMore';
 import { formatInstant } from '../format';
 
 interface Filters {
@@ -150,11 +151,7 @@ export function AuditPage() {
           </Table>
         </Table.ScrollContainer>
       )}
-      {list.hasNextPage && (
-        <Button variant="default" onClick={() => list.fetchNextPage()} loading={list.isFetchingNextPage}>
-          {t('common.loadMore')}
-        </Button>
-      )}
+      <LoadMore list={list} />
     </Stack>
   );
 }

@@ -1,11 +1,11 @@
-import { Alert, Anchor, Button, Center, Group, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Button, PasswordInput, TextInput } from '@mantine/core';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { ApiError, api, unwrap } from '../api/client';
 import { setSession } from '../api/session';
 import { SIGNED_OUT_KEY } from '../auth/IdleWatch';
-import { LanguageSwitch } from '../components/Shell';
+import { AuthCard } from '../components/AuthCard';
 
 export function LoginPage() {
   const { t } = useTranslation();
@@ -49,82 +49,67 @@ export function LoginPage() {
   }
 
   return (
-    <Center mih="100vh" p="md">
-      <Paper withBorder shadow="sm" p="lg" w="100%" maw={400} component="main">
-        <form onSubmit={submit} noValidate>
-          <Stack>
-            <Group justify="space-between">
-              <Title order={1} size="h2">
-                Clinica
-              </Title>
-              <LanguageSwitch />
-            </Group>
-            <Title order={2} size="h4">
-              {mfa ? t('auth.mfaTitle') : t('auth.title')}
-            </Title>
-            {idle && !error && (
-              <Alert color="blue" role="status" data-testid="signed-out-idle">
-                {t('idle.signedOut')}
-              </Alert>
-            )}
-            {error && (
-              <Alert color="red" role="alert" data-testid="login-error">
-                {error}
-              </Alert>
-            )}
-            {!mfa ? (
-              <>
-                <TextInput
-                  label={t('auth.email')}
-                  type="email"
-                  autoComplete="username"
-                  required
-                  value={email}
-                  onChange={(e) => setEmail(e.currentTarget.value)}
-                />
-                <PasswordInput
-                  label={t('auth.password')}
-                  autoComplete="current-password"
-                  required
-                  value={password}
-                  onChange={(e) => setPassword(e.currentTarget.value)}
-                />
-              </>
-            ) : (
-              <TextInput
-                label={t('auth.code')}
-                description={t('auth.codeHelp')}
-                autoComplete="one-time-code"
-                inputMode="text"
-                required
-                autoFocus
-                value={otp}
-                onChange={(e) => setOtp(e.currentTarget.value)}
-              />
-            )}
-            <Button type="submit" loading={busy} fullWidth>
-              {mfa ? t('auth.verify') : t('auth.signIn')}
-            </Button>
-            {!mfa && (
-              <Anchor component={Link} to="/register" ta="center">
-                {t('register.link')}
-              </Anchor>
-            )}
-            {mfa && (
-              <Button
-                variant="default"
-                onClick={() => {
-                  setMfa(false);
-                  setOtp('');
-                  setError(null);
-                }}
-              >
-                {t('common.back')}
-              </Button>
-            )}
-          </Stack>
-        </form>
-      </Paper>
-    </Center>
+    <AuthCard heading={mfa ? t('auth.mfaTitle') : t('auth.title')} width={400} onSubmit={submit}>
+      {idle && !error && (
+        <Alert color="blue" role="status" data-testid="signed-out-idle">
+          {t('idle.signedOut')}
+        </Alert>
+      )}
+      {error && (
+        <Alert color="red" role="alert" data-testid="login-error">
+          {error}
+        </Alert>
+      )}
+      {!mfa ? (
+        <>
+          <TextInput
+            label={t('auth.email')}
+            type="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.currentTarget.value)}
+          />
+          <PasswordInput
+            label={t('auth.password')}
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.currentTarget.value)}
+          />
+        </>
+      ) : (
+        <TextInput
+          label={t('auth.code')}
+          description={t('auth.codeHelp')}
+          autoComplete="one-time-code"
+          inputMode="text"
+          required
+          autoFocus
+          value={otp}
+          onChange={(e) => setOtp(e.currentTarget.value)}
+        />
+      )}
+      <Button type="submit" loading={busy} fullWidth>
+        {mfa ? t('auth.verify') : t('auth.signIn')}
+      </Button>
+      {!mfa && (
+        <Anchor component={Link} to="/register" ta="center">
+          {t('register.link')}
+        </Anchor>
+      )}
+      {mfa && (
+        <Button
+          variant="default"
+          onClick={() => {
+            setMfa(false);
+            setOtp('');
+            setError(null);
+          }}
+        >
+          {t('common.back')}
+        </Button>
+      )}
+    </AuthCard>
   );
 }

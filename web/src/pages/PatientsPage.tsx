@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { hasRole, useSession } from '../auth/useSession';
+import { LoadMore } from '../components/LoadMore';
 import { formatDate } from '../format';
 import { ACCESS } from '../nav';
 
@@ -79,11 +80,7 @@ export function PatientsPage() {
           </Table>
         </Table.ScrollContainer>
       )}
-      {list.hasNextPage && (
-        <Button variant="default" onClick={() => list.fetchNextPage()} loading={list.isFetchingNextPage}>
-          {t('common.loadMore')}
-        </Button>
-      )}
+      <LoadMore list={list} />
     </Stack>
   );
 }

@@ -1,22 +1,10 @@
-import {
-  Alert,
-  Anchor,
-  Button,
-  Center,
-  Group,
-  Paper,
-  PasswordInput,
-  Select,
-  Stack,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Alert, Anchor, Button, PasswordInput, Select, TextInput } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { ApiError, api, unwrap } from '../api/client';
 import { setSession } from '../api/session';
-import { LanguageSwitch } from '../components/Shell';
+import { AuthCard } from '../components/AuthCard';
 
 const FIELDS = ['email', 'password', 'firstName', 'lastName', 'documentNumber', 'birthDate', 'sex'] as const;
 type Field = (typeof FIELDS)[number];
@@ -72,64 +60,43 @@ export function RegisterPage() {
   }
 
   return (
-    <Center mih="100vh" p="md">
-      <Paper withBorder shadow="sm" p="lg" w="100%" maw={480} component="main">
-        <form onSubmit={submit} noValidate>
-          <Stack>
-            <Group justify="space-between">
-              <Title order={1} size="h2">
-                Clinica
-              </Title>
-              <LanguageSwitch />
-            </Group>
-            <Title order={2} size="h4">
-              {t('register.title')}
-            </Title>
-            {error && (
-              <Alert color="red" role="alert" data-testid="register-error">
-                {error}
-              </Alert>
-            )}
-            <TextInput label={t('patient.firstName')} required autoComplete="given-name" {...field('firstName')} />
-            <TextInput label={t('patient.lastName')} required autoComplete="family-name" {...field('lastName')} />
-            <TextInput label={t('patient.documentNumber')} required {...field('documentNumber')} />
-            <TextInput
-              label={t('patient.birthDate')}
-              type="date"
-              required
-              autoComplete="bday"
-              {...field('birthDate')}
-            />
-            <Select
-              label={t('patient.sex')}
-              clearable
-              value={values.sex || null}
-              error={errors.sex}
-              onChange={(v) => setValues((s) => ({ ...s, sex: v ?? '' }))}
-              data={[
-                { value: 'female', label: t('sex.female') },
-                { value: 'male', label: t('sex.male') },
-                { value: 'other', label: t('sex.other') },
-                { value: 'unknown', label: t('sex.unknown') },
-              ]}
-            />
-            <TextInput label={t('auth.email')} type="email" required autoComplete="email" {...field('email')} />
-            <PasswordInput
-              label={t('auth.password')}
-              description={t('register.passwordHelp')}
-              required
-              autoComplete="new-password"
-              {...field('password')}
-            />
-            <Button type="submit" loading={busy} fullWidth>
-              {t('register.submit')}
-            </Button>
-            <Anchor component={Link} to="/login" ta="center">
-              {t('register.haveAccount')}
-            </Anchor>
-          </Stack>
-        </form>
-      </Paper>
-    </Center>
+    <AuthCard heading={t('register.title')} width={480} onSubmit={submit}>
+      {error && (
+        <Alert color="red" role="alert" data-testid="register-error">
+          {error}
+        </Alert>
+      )}
+      <TextInput label={t('patient.firstName')} required autoComplete="given-name" {...field('firstName')} />
+      <TextInput label={t('patient.lastName')} required autoComplete="family-name" {...field('lastName')} />
+      <TextInput label={t('patient.documentNumber')} required {...field('documentNumber')} />
+      <TextInput label={t('patient.birthDate')} type="date" required autoComplete="bday" {...field('birthDate')} />
+      <Select
+        label={t('patient.sex')}
+        clearable
+        value={values.sex || null}
+        error={errors.sex}
+        onChange={(v) => setValues((s) => ({ ...s, sex: v ?? '' }))}
+        data={[
+          { value: 'female', label: t('sex.female') },
+          { value: 'male', label: t('sex.male') },
+          { value: 'other', label: t('sex.other') },
+          { value: 'unknown', label: t('sex.unknown') },
+        ]}
+      />
+      <TextInput label={t('auth.email')} type="email" required autoComplete="email" {...field('email')} />
+      <PasswordInput
+        label={t('auth.password')}
+        description={t('register.passwordHelp')}
+        required
+        autoComplete="new-password"
+        {...field('password')}
+      />
+      <Button type="submit" loading={busy} fullWidth>
+        {t('register.submit')}
+      </Button>
+      <Anchor component={Link} to="/login" ta="center">
+        {t('register.haveAccount')}
+      </Anchor>
+    </AuthCard>
   );
 }

@@ -19,6 +19,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiError, api, unwrap } from '../api/client';
 import type { Role } from '../api/session';
 import type { User } from '../api/types';
+import { LoadMore } from '../components/LoadMore';
 import { notify } from '../notify';
 
 export const ROLES: Role[] = ['patient', 'admissions', 'doctor', 'results', 'pharmacist', 'agent', 'admin'];
@@ -214,11 +215,7 @@ export function UsersPage() {
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
-      {list.hasNextPage && (
-        <Button variant="default" onClick={() => list.fetchNextPage()} loading={list.isFetchingNextPage}>
-          {t('common.loadMore')}
-        </Button>
-      )}
+      <LoadMore list={list} />
     </Stack>
   );
 }
