@@ -178,3 +178,42 @@ export function markdownTable(header: string[], rows: (string | number)[][], ali
   const sep = header.map((_, i) => ((align?.[i] ?? 'r') === 'l' ? ':---' : '---:'));
   return [header, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
+
+/**
+ * Runs `cleanup` once on Ctrl-C or SIGTERM, then exits; on any exit, kills the children
+ * still running. Ctrl-C reaches the whole process group (and tsx relays it again): only
+ * the first signal counts.
+ */
+export function cleanUpOnInterrupt(
+  children: Child[],
+  cleanup: () => Promise<void>,
+  log: (line: string) => void,
+): () => boolean {
+  let interrupted = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (interrupted) return;
+      interrupted = true;
+      log(`\n${signal}: stopping the servers and dropping the bench database…`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+  process.on('exit', () => {
+    for (const c of children) killNow(c);
+  });
+  return () => interrupted;
+}
+
+/** Drops a bench database, saying so; a failure is reported, never thrown, so cleanup goes on. */
+export async function dropBenchDatabase(
+  database: { name: string; drop(): Promise<void> } | undefined,
+  log: (line: string) => void,
+) {
+  if (!database) return;
+  try {
+    await database.drop();
+    log(`Dropped database ${database.name}.`);
+  } catch (err) {
+    log(`Could not drop database ${database.name}: ${String(err)} — drop it by hand.`);
+  }
+}

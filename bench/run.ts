@@ -35,11 +35,13 @@ import { sealAuditTrail } from '../src/platform/audit/seal.js';
 import { type Database, openDatabase } from '../src/platform/db/database.js';
 import { migrate } from '../src/platform/db/migrate.js';
 import { SYSTEM_CONTEXT } from '../src/server.js';
+import { createPostgresDatabase, type PostgresDatabase } from '../test/support/databases.js';
 import {
   type Child,
+  cleanUpOnInterrupt,
   cpuSeconds,
+  dropBenchDatabase,
   freePort,
-  killNow,
   markdownTable,
   procStatusKb,
   round,
@@ -84,15 +86,9 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 // Everything that must be undone, whatever happens.
 
 const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
-const dbName = `clinica_bench_${stamp}`;
-const benchUrl = (() => {
-  const u = new URL(settings.adminUrl);
-  u.pathname = `/${dbName}`;
-  return u.toString();
-})();
 const workDir = path.join(ROOT, 'bench', '.work', stamp);
 const children: Child[] = [];
-let databaseCreated = false;
+let database: PostgresDatabase | undefined;
 let seedDb: Database | undefined;
 let statsClient: pg.Client | undefined;
 let sealDb: Database | undefined;
@@ -106,36 +102,12 @@ function cleanup(): Promise<void> {
     await seedDb?.close().catch(() => {});
     await statsClient?.end().catch(() => {});
     await sealDb?.close().catch(() => {});
-    if (databaseCreated) {
-      const admin = new pg.Client({ connectionString: settings.adminUrl });
-      try {
-        await admin.connect();
-        await admin.query(`drop database if exists ${dbName} with (force)`);
-        log(`Dropped database ${dbName}.`);
-      } catch (err) {
-        log(`Could not drop database ${dbName}: ${String(err)} — drop it by hand.`);
-      } finally {
-        await admin.end().catch(() => {});
-      }
-    }
+    await dropBenchDatabase(database, log);
     if (!settings.cpuProfile) fs.rmSync(workDir, { recursive: true, force: true });
   })();
   return cleaning;
 }
-
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  // Ctrl-C reaches the whole process group (and tsx relays it again): act on the first only.
-  process.on(signal, () => {
-    if (interrupted) return;
-    interrupted = true;
-    log(`\n${signal}: stopping the servers and dropping the bench database…`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-process.on('exit', () => {
-  for (const c of children) killNow(c);
-});
+const interrupted = cleanUpOnInterrupt(children, cleanup, log);
 
 // ---------------------------------------------------------------------------------------------
 // Measurement.
@@ -181,7 +153,7 @@ async function backendCpu(): Promise<Map<number, number>> {
   const { rows } = await statsClient!.query<{ pid: number }>(
     `select pid from pg_stat_activity
      where datname = $1 and backend_type = 'client backend' and pid <> pg_backend_pid()`,
-    [dbName],
+    [database?.name],
   );
   return new Map(rows.map((r) => [r.pid, cpuSeconds(r.pid)]));
 }
@@ -193,7 +165,7 @@ function cpuDelta(before: Map<number, number>, after: Map<number, number>): numb
 }
 
 async function load(target: Target, kind: Kind, seconds: number, roundNo: number): Promise<RunResult> {
-  if (interrupted) throw new Error('interrupted');
+  if (interrupted()) throw new Error('interrupted');
   const samples = new Samples();
   const nextPath = pathFor(target, kind);
   const appBefore = cpuSeconds(target.child.pid);
@@ -276,17 +248,11 @@ async function main() {
   log(`Clinica patient API benchmark — ${startedAt.toISOString()}, load average ${loadStart.join(' ')}`);
 
   // 1. A fresh database with 100k patients and a user.
-  const admin = new pg.Client({ connectionString: settings.adminUrl });
-  await admin.connect();
-  let postgresVersion: string;
-  try {
-    postgresVersion = (await admin.query<{ version: string }>('select version()')).rows[0]!.version;
-    await admin.query(`create database ${dbName}`);
-    databaseCreated = true;
-  } finally {
-    await admin.end();
-  }
-  log(`Created database ${dbName} (${postgresVersion.split(' on ')[0]}).`);
+  database = await createPostgresDatabase({ adminUrl: settings.adminUrl, prefix: 'clinica_bench' });
+  const benchUrl = database.url;
+  seedDb = await openDatabase({ url: benchUrl, poolSize: POOL_SIZE });
+  const postgresVersion = (await seedDb.query<{ version: string }>('select version()')).rows[0]!.version;
+  log(`Created database ${database.name} (${postgresVersion.split(' on ')[0]}).`);
   fs.mkdirSync(workDir, { recursive: true });
 
   const [realPort, basePort] = [await freePort(), await freePort()];
@@ -298,7 +264,6 @@ async function main() {
     PUBLIC_URL: realBase,
     LOG_LEVEL: 'warn',
   });
-  seedDb = await openDatabase({ url: benchUrl, poolSize: POOL_SIZE });
   await migrate(seedDb);
   const services = await createServices(config, seedDb);
   log(`Loading ${settings.patients} patients…`);
@@ -633,7 +598,7 @@ try {
   await main();
 } catch (err) {
   process.exitCode = 1;
-  if (!interrupted) log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  if (!interrupted()) log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
 } finally {
   await cleanup();
 }

@@ -22,7 +22,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import pg from 'pg';
 import { type Browser, chromium } from 'playwright-core';
 import { createServices } from '../src/app.js';
 import { seedPatients } from '../src/cli/seed.js';
@@ -30,7 +29,18 @@ import { loadConfig } from '../src/config.js';
 import { type Database, openDatabase } from '../src/platform/db/database.js';
 import { migrate } from '../src/platform/db/migrate.js';
 import { SYSTEM_CONTEXT } from '../src/server.js';
-import { type Child, freePort, killNow, markdownTable, round, startChild, stopChild, waitReady } from './lib.js';
+import { createPostgresDatabase, type PostgresDatabase } from '../test/support/databases.js';
+import {
+  type Child,
+  cleanUpOnInterrupt,
+  dropBenchDatabase,
+  freePort,
+  markdownTable,
+  round,
+  startChild,
+  stopChild,
+  waitReady,
+} from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const intEnv = (name: string, fallback: number) => {
@@ -50,15 +60,9 @@ const GOALS = { firstPageJsGzipKb: 250, searchVisibleMs: 300 };
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
 const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
-const dbName = `clinica_webbench_${stamp}`;
-const benchUrl = (() => {
-  const u = new URL(settings.adminUrl);
-  u.pathname = `/${dbName}`;
-  return u.toString();
-})();
 const workDir = path.join(ROOT, 'bench', '.work', `web-${stamp}`);
 const children: Child[] = [];
-let databaseCreated = false;
+let database: PostgresDatabase | undefined;
 let seedDb: Database | undefined;
 let browser: Browser | undefined;
 let cleaning: Promise<void> | undefined;
@@ -68,33 +72,12 @@ function cleanup(): Promise<void> {
     await browser?.close().catch(() => {});
     await Promise.all(children.map((c) => stopChild(c)));
     await seedDb?.close().catch(() => {});
-    if (databaseCreated) {
-      const admin = new pg.Client({ connectionString: settings.adminUrl });
-      try {
-        await admin.connect();
-        await admin.query(`drop database if exists ${dbName} with (force)`);
-        log(`Dropped database ${dbName}.`);
-      } catch (err) {
-        log(`Could not drop database ${dbName}: ${String(err)} — drop it by hand.`);
-      } finally {
-        await admin.end().catch(() => {});
-      }
-    }
+    await dropBenchDatabase(database, log);
     fs.rmSync(workDir, { recursive: true, force: true });
   })();
   return cleaning;
 }
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted) return;
-    interrupted = true;
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-process.on('exit', () => {
-  for (const c of children) killNow(c);
-});
+cleanUpOnInterrupt(children, cleanup, log);
 
 const sortNum = (xs: number[]) => [...xs].sort((a, b) => a - b);
 function pct(xs: number[], p: number) {
@@ -108,21 +91,14 @@ async function main() {
   log(`Clinica web app benchmark — ${startedAt.toISOString()}`);
 
   // 1. Database with 100k patients and a user.
-  const admin = new pg.Client({ connectionString: settings.adminUrl });
-  await admin.connect();
-  let postgresVersion: string;
-  try {
-    postgresVersion = (await admin.query<{ version: string }>('select version()')).rows[0]?.version ?? '?';
-    await admin.query(`create database ${dbName}`);
-    databaseCreated = true;
-  } finally {
-    await admin.end();
-  }
+  database = await createPostgresDatabase({ adminUrl: settings.adminUrl, prefix: 'clinica_webbench' });
+  const benchUrl = database.url;
   fs.mkdirSync(workDir, { recursive: true });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const config = loadConfig({ DATABASE_URL: benchUrl, DATA_DIR: workDir, PUBLIC_URL: base, LOG_LEVEL: 'warn' });
   seedDb = await openDatabase({ url: benchUrl, poolSize: 10 });
+  const postgresVersion = (await seedDb.query<{ version: string }>('select version()')).rows[0]?.version ?? '?';
   await migrate(seedDb);
   const services = await createServices(config, seedDb);
   log(`Loading ${settings.patients} patients…`);

@@ -18,24 +18,42 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Creates an empty PostgreSQL database on the TEST_DATABASE_URL server; answers its URL and a dropper. */
-export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = process.env.TEST_DATABASE_URL;
+export interface PostgresDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * Creates an empty PostgreSQL database on the server of `adminUrl` (by default
+ * TEST_DATABASE_URL); answers its name, its URL and a dropper. The benchmarks use it too.
+ */
+export async function createPostgresDatabase(
+  options: { adminUrl?: string | undefined; prefix?: string } = {},
+): Promise<PostgresDatabase> {
+  const admin = options.adminUrl ?? process.env.TEST_DATABASE_URL;
   if (!admin) throw new Error('TEST_DATABASE_URL is not set');
-  const name = `clinica_test_${randomBytes(6).toString('hex')}`;
+  const name = `${options.prefix ?? 'clinica_test'}_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: admin });
   await client.connect();
-  await client.query(`create database ${name}`);
-  await client.end();
+  try {
+    await client.query(`create database ${name}`);
+  } finally {
+    await client.end();
+  }
   const url = new URL(admin);
   url.pathname = `/${name}`;
   return {
+    name,
     url: url.toString(),
     drop: async () => {
       const c = new pg.Client({ connectionString: admin });
       await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
+      try {
+        await c.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await c.end();
+      }
     },
   };
 }
