@@ -7,6 +7,7 @@ import { ApiError, api, unwrap } from '../api/client';
 import type { CreatedPatient, Patient, PatientInput } from '../api/types';
 import { Duplicates } from '../components/Duplicates';
 import { PatientHeader } from '../components/PatientHeader';
+import { useFormFields } from '../components/useFormFields';
 import { notify } from '../notify';
 
 interface FormValues {
@@ -102,24 +103,14 @@ export function PatientFormPage() {
     enabled: !!id,
     queryFn: () => unwrap(api.GET('/api/v1/patients/{id}', { params: { path: { id: id! } } })),
   });
-  const [values, setValues] = useState<FormValues>(EMPTY);
-  const [errors, setErrors] = useState<Partial<Record<keyof FormValues, string>>>({});
+  const { values, setValues, errors, setErrors, field } = useFormFields<FormValues>(EMPTY);
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<CreatedPatient | null>(null);
 
   useEffect(() => {
     if (existing.data) setValues(fromPatient(existing.data));
-  }, [existing.data]);
-
-  const field = (name: keyof FormValues) => ({
-    value: values[name] as string,
-    error: errors[name],
-    onChange: (e: { currentTarget: { value: string } }) => {
-      const value = e.currentTarget.value;
-      setValues((v) => ({ ...v, [name]: value }));
-    },
-  });
+  }, [existing.data, setValues]);
 
   async function submit(e: FormEvent) {
     e.preventDefault();

@@ -5,6 +5,7 @@ import { Link } from 'react-router';
 import { ApiError, api, unwrap } from '../api/client';
 import { setSession } from '../api/session';
 import { AuthCard } from '../components/AuthCard';
+import { useFormFields } from '../components/useFormFields';
 
 const FIELDS = ['email', 'password', 'firstName', 'lastName', 'documentNumber', 'birthDate', 'sex'] as const;
 type Field = (typeof FIELDS)[number];
@@ -12,7 +13,7 @@ type Field = (typeof FIELDS)[number];
 /** Patient self-registration: an account with its own patient record, signed in at once. */
 export function RegisterPage() {
   const { t, i18n } = useTranslation();
-  const [values, setValues] = useState<Record<Field, string>>({
+  const { values, setValues, errors, setErrors, field } = useFormFields<Record<Field, string>>({
     email: '',
     password: '',
     firstName: '',
@@ -21,17 +22,8 @@ export function RegisterPage() {
     birthDate: '',
     sex: '',
   });
-  const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const field = (name: Field) => ({
-    value: values[name],
-    error: errors[name],
-    onChange: (e: { currentTarget: { value: string } }) => {
-      const value = e.currentTarget.value;
-      setValues((v) => ({ ...v, [name]: value }));
-    },
-  });
 
   async function submit(e: FormEvent) {
     e.preventDefault();
