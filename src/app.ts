@@ -7,15 +7,23 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
 import type { Config } from './config.js';
+import { type Consumers, createConsumers } from './events.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { relinkPatient } from './modules/identity/identity.repository.js';
 import { identityRoutes } from './modules/identity/identity.routes.js';
 import { IdentityService } from './modules/identity/identity.service.js';
+import { PasswordResetService } from './modules/identity/password-reset.js';
 import { SessionLiveness } from './modules/identity/session-liveness.js';
 import { usersRoutes } from './modules/identity/users.routes.js';
 import { UsersService } from './modules/identity/users.service.js';
+import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
 import { patientsRoutes } from './modules/patients/patients.routes.js';
 import { PatientsService } from './modules/patients/patients.service.js';
+import { practitionersRoutes } from './modules/scheduling/practitioners.routes.js';
+import { PractitionersService } from './modules/scheduling/practitioners.service.js';
+import { moveAppointments } from './modules/scheduling/scheduling.repository.js';
+import { schedulingRoutes } from './modules/scheduling/scheduling.routes.js';
+import { SchedulingService } from './modules/scheduling/scheduling.service.js';
 import { systemRoutes } from './modules/system/system.routes.js';
 import { AuditTrail } from './platform/audit/audit.js';
 import { TokenService } from './platform/auth/tokens.js';
@@ -36,7 +44,12 @@ export interface Clinica {
   patients: PatientsService;
   identity: IdentityService;
   users: UsersService;
+  passwordResets: PasswordResetService;
+  practitioners: PractitionersService;
+  scheduling: SchedulingService;
   metrics: Registry;
+  /** Event handlers (the mailer, ...); `clinica start` and `clinica worker` deliver events to them. */
+  consumers: Consumers;
   /** Every route with its declared access, for the authorization table test. */
   routes: RouteAccess[];
 }
@@ -51,17 +64,23 @@ declare module 'fastify' {
 export async function createServices(config: Config, db: Database) {
   const audit = new AuditTrail(db);
   const tokens = await TokenService.open(db, config.PUBLIC_URL, config.ACCESS_TOKEN_TTL_SECONDS);
-  const patients = new PatientsService(db, audit, [relinkPatient]);
+  const patients = new PatientsService(db, audit, [relinkPatient, moveAppointments]);
   const liveness = new SessionLiveness(db, config.SESSION_CHECK_SECONDS);
   const identity = new IdentityService(db, audit, tokens, patients, liveness, config);
   const users = new UsersService(db, audit, identity);
+  const practitioners = new PractitionersService(db, audit, config.CLINIC_TIMEZONE);
+  const scheduling = new SchedulingService(db, audit, {
+    timeZone: config.CLINIC_TIMEZONE,
+    cancelCutoffHours: config.APPOINTMENT_CANCEL_CUTOFF_HOURS,
+  });
+  const passwordResets = new PasswordResetService(db, audit, liveness);
   /** A signed, unexpired token whose session is still live (not logged out, account active). */
   const authenticate = async (token: string) => {
     const actor = await tokens.verify(token);
     if (!actor?.sessionId || !(await liveness.isLive(actor.sessionId))) return null;
     return actor;
   };
-  return { db, audit, tokens, patients, identity, users, authenticate };
+  return { db, audit, tokens, patients, identity, users, passwordResets, practitioners, scheduling, authenticate };
 }
 
 /**
@@ -88,8 +107,12 @@ export async function buildApp(
   const metrics = createMetricsRegistry();
   registerHttpMetrics(app, metrics);
   const routes = registerAccessControl(app, services.authenticate);
-  app.decorate('clinica', { ...services, metrics, routes });
-  app.addHook('onClose', () => services.audit.drain());
+  const consumers = createConsumers(config, db, metrics);
+  app.decorate('clinica', { ...services, metrics, consumers, routes });
+  app.addHook('onClose', async () => {
+    await services.audit.drain();
+    await consumers.close();
+  });
 
   await app.register(helmet, { contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:'] } } });
   await app.register(rateLimit, { global: false });
@@ -114,7 +137,12 @@ export async function buildApp(
   });
 
   // Each integration reports whether it is configured; later capabilities switch theirs on.
-  const integrations = { broker: false, smtp: false, oidc: false, remoteStorage: false };
+  const integrations = {
+    broker: !!config.AMQP_URL,
+    smtp: !!(config.SMTP_URL || config.MAIL_API_URL),
+    oidc: false,
+    remoteStorage: false,
+  };
   const info = {
     name: 'Clinica',
     version: VERSION,
@@ -124,10 +152,16 @@ export async function buildApp(
   };
   await app.register(systemRoutes(db, metrics, services.tokens, info));
   const api = { prefix: '/api/v1' };
-  await app.register(identityRoutes(services.identity, config.LOGIN_RATE_LIMIT_PER_MINUTE), api);
+  await app.register(
+    identityRoutes(services.identity, services.passwordResets, config.LOGIN_RATE_LIMIT_PER_MINUTE),
+    api,
+  );
   await app.register(usersRoutes(services.users), api);
   await app.register(patientsRoutes(services.patients), api);
+  await app.register(practitionersRoutes(services.practitioners), api);
+  await app.register(schedulingRoutes(services.scheduling), api);
   await app.register(auditRoutes(db, services.audit), api);
+  await app.register(notificationsRoutes(db, services.audit), api);
   await registerWeb(app);
   return app;
 }

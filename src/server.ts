@@ -6,6 +6,8 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { type Config, withoutPassword } from './config.js';
+import { startServerDelivery } from './events.js';
+import { backgroundJobs, startJobs } from './jobs.js';
 import { sealAuditTrail } from './platform/audit/seal.js';
 import { type Database, openDatabase } from './platform/db/database.js';
 import { migrate } from './platform/db/migrate.js';
@@ -118,6 +120,20 @@ export async function startServer(config: Config): Promise<FastifyInstance> {
   const app = await buildApp(config, db);
   const admin = await app.clinica.users.ensureFirstAdmin(config.ADMIN_EMAIL, config.ADMIN_PASSWORD, SYSTEM_CONTEXT);
 
+  let delivery: Awaited<ReturnType<typeof startServerDelivery>>;
+  try {
+    delivery = await startServerDelivery(config, db, app.clinica.consumers, app.log);
+  } catch (err) {
+    await app.close();
+    await db.close();
+    throw new StartupError(
+      `cannot connect to the broker at AMQP_URL ${withoutPassword(config.AMQP_URL ?? '')}: ${messageOf(err)}`,
+    );
+  }
+  // With a broker and a shared database the workers run the jobs; otherwise this process does.
+  const stopJobs =
+    config.AMQP_URL && db.kind === 'postgresql' ? null : startJobs(backgroundJobs(config, app.clinica), app.log);
+
   const seal = () => sealAuditTrail(db).catch((err: unknown) => app.log.error({ err }, 'audit sealing failed'));
   const sealer = setInterval(seal, config.AUDIT_SEAL_INTERVAL_SECONDS * 1000);
   let closing = false;
@@ -127,6 +143,8 @@ export async function startServer(config: Config): Promise<FastifyInstance> {
     app.log.info({ signal }, 'shutting down');
     clearInterval(sealer);
     await app.close();
+    await delivery.stop();
+    await stopJobs?.();
     await seal();
     await db.close();
     process.exit(0);
@@ -139,10 +157,12 @@ export async function startServer(config: Config): Promise<FastifyInstance> {
   } catch (err) {
     clearInterval(sealer);
     await app.close();
+    await delivery.stop();
+    await stopJobs?.();
     await db.close();
     throw new StartupError(`cannot listen on ${config.HOST}:${config.PORT}: ${messageOf(err)}`);
   }
-  printWelcome(config, db, admin);
+  printWelcome(config, db, admin, delivery.mode);
   return app;
 }
 
@@ -150,11 +170,19 @@ function printWelcome(
   config: Config,
   db: Database,
   admin: { email: string; password: string; generated: boolean } | null,
+  events: string,
 ) {
+  const mail = config.SMTP_URL
+    ? `SMTP ${withoutPassword(config.SMTP_URL)}`
+    : config.MAIL_API_URL
+      ? `HTTP API ${config.MAIL_API_URL}`
+      : `written as .eml files in ${path.join(config.DATA_DIR, 'mail')}`;
   const lines = [
     '',
     `  Clinica is running at ${config.PUBLIC_URL}  (database: ${db.kind === 'pglite' ? `embedded, in ${embeddedDatabaseDir(config)}` : 'PostgreSQL'})`,
     `  API documentation:   ${config.PUBLIC_URL}/docs`,
+    `  Events:              ${events}`,
+    `  E-mail:              ${mail}`,
   ];
   if (admin) {
     lines.push(

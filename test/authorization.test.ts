@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../src/platform/http/access.js';
+import { SYSTEM_CONTEXT } from '../src/server.js';
 import {
   createTestApp,
   patientInput,
@@ -11,6 +12,14 @@ import {
   uniqueDocument,
 } from './support/app.js';
 import { DATABASES } from './support/databases.js';
+import {
+  bookAppointment,
+  createPractitioner,
+  createTreatment,
+  everyDay,
+  localDate,
+  slot,
+} from './support/scheduling.js';
 
 /**
  * Who may call what, written out by hand: the single place to review the API's access rules.
@@ -45,6 +54,9 @@ const EXPECTED: Record<string, Expected> = {
   'POST /api/v1/auth/logout': 'public',
   'POST /api/v1/auth/register': 'public',
   'GET /api/v1/auth/me': 'authenticated',
+  'PATCH /api/v1/auth/me': 'authenticated',
+  'POST /api/v1/auth/password-reset': 'public',
+  'POST /api/v1/auth/password-reset/confirm': 'public',
   'POST /api/v1/auth/password': 'authenticated',
   'POST /api/v1/auth/mfa/setup': 'authenticated',
   'POST /api/v1/auth/mfa/enable': 'authenticated',
@@ -64,6 +76,31 @@ const EXPECTED: Record<string, Expected> = {
   'POST /api/v1/patients/:id/merge': ['admissions', 'admin'],
   // Audit
   'GET /api/v1/audit-events': ['admin'],
+  // E-mail delivery log
+  'GET /api/v1/mail-deliveries': ['admin'],
+  // Treatments and practitioners: everyone reads (patients pick whom to book), admins manage
+  'GET /api/v1/treatments': 'authenticated',
+  'POST /api/v1/treatments': ['admin'],
+  'PUT /api/v1/treatments/:id': ['admin'],
+  'GET /api/v1/practitioners': 'authenticated',
+  'POST /api/v1/practitioners': ['admin'],
+  'GET /api/v1/practitioners/:id': 'authenticated',
+  'PUT /api/v1/practitioners/:id': ['admin'],
+  'PUT /api/v1/practitioners/:id/hours': ['admin'],
+  'GET /api/v1/practitioners/:id/exceptions': ['admissions', 'doctor', 'admin'],
+  'POST /api/v1/practitioners/:id/exceptions': ['admin'],
+  'DELETE /api/v1/practitioners/:id/exceptions/:exceptionId': ['admin'],
+  'GET /api/v1/practitioners/:id/availability': 'authenticated',
+  // Appointments (a patient reaches only their own)
+  'GET /api/v1/appointments': ['patient', 'admissions', 'doctor', 'admin'],
+  'POST /api/v1/appointments': ['patient', 'admissions', 'doctor', 'admin'],
+  'GET /api/v1/appointments/:id': ['patient', 'admissions', 'doctor', 'admin'],
+  'PATCH /api/v1/appointments/:id': ['admissions', 'doctor', 'admin'],
+  'POST /api/v1/appointments/:id/cancel': ['patient', 'admissions', 'doctor', 'admin'],
+  'POST /api/v1/appointments/:id/confirm': ['patient', 'admissions', 'doctor', 'admin'],
+  'POST /api/v1/appointments/:id/check-in': ['admissions', 'doctor', 'admin'],
+  'POST /api/v1/appointments/:id/done': ['admissions', 'doctor', 'admin'],
+  'POST /api/v1/appointments/:id/no-show': ['admissions', 'doctor', 'admin'],
 };
 
 /** Comparable form of an access declaration: role lists sorted. */
@@ -87,7 +124,25 @@ interface Fixtures {
   spareEmail: string;
   /** The spare account's current refresh token; each successful refresh hands on its successor. */
   refreshToken: string;
+  treatmentId: string;
+  treatmentBody: Record<string, unknown>;
+  practitionerId: string;
+  exceptionId: string;
+  /** An appointment of the portal patient, far enough ahead for the patient to cancel it. */
+  appointmentId: string;
 }
+
+/** The fixture an :id route acts on, by its collection. */
+function idFor(url: string, f: Fixtures): string {
+  if (url.startsWith('/api/v1/users')) return f.spareUserId;
+  if (url.startsWith('/api/v1/treatments')) return f.treatmentId;
+  if (url.startsWith('/api/v1/practitioners')) return f.practitionerId;
+  if (url.startsWith('/api/v1/appointments')) return f.appointmentId;
+  return f.patientId;
+}
+
+/** Each booking attempt gets its own free half hour. */
+let nextSlot = 0;
 
 /**
  * The request that reaches each route's handler for an allowed caller: valid ids and bodies,
@@ -96,7 +151,7 @@ interface Fixtures {
  */
 function requestFor(route: string, caller: Caller, f: Fixtures): { url: string; payload?: object } {
   const [, url = ''] = route.split(' ');
-  const withId = url.replace(':id', url.startsWith('/api/v1/users') ? f.spareUserId : f.patientId);
+  const withId = url.replace(':id', idFor(url, f)).replace(':exceptionId', f.exceptionId);
   switch (route) {
     case 'GET /docs/static/*':
       return { url: '/docs/static/swagger-ui.css' };
@@ -121,6 +176,12 @@ function requestFor(route: string, caller: Caller, f: Fixtures): { url: string; 
       };
     case 'POST /api/v1/auth/password':
       return { url, payload: { currentPassword: 'not the password', newPassword: 'another long password' } };
+    case 'PATCH /api/v1/auth/me':
+      return { url, payload: { language: 'es' } };
+    case 'POST /api/v1/auth/password-reset':
+      return { url, payload: { email: f.spareEmail } };
+    case 'POST /api/v1/auth/password-reset/confirm':
+      return { url, payload: { token: `${randomUUID()}.forged`, password: 'another long password' } };
     case 'POST /api/v1/auth/mfa/enable':
       return { url, payload: { code: '000000' } };
     case 'POST /api/v1/auth/mfa/disable':
@@ -135,6 +196,29 @@ function requestFor(route: string, caller: Caller, f: Fixtures): { url: string; 
       return { url: withId, payload: f.patientBody };
     case 'POST /api/v1/patients/:id/merge':
       return { url: withId, payload: { duplicateId: randomUUID() } };
+    case 'POST /api/v1/treatments':
+      return {
+        url,
+        payload: { code: `T${randomUUID().slice(0, 8)}`, name: 'Revisión', durationMinutes: 30, cost: '30.00' },
+      };
+    case 'PUT /api/v1/treatments/:id':
+      return { url: withId, payload: f.treatmentBody };
+    case 'POST /api/v1/practitioners':
+      return { url, payload: { name: 'Dr. Nuevo' } };
+    case 'PUT /api/v1/practitioners/:id':
+      return { url: withId, payload: { name: 'Dra. Autorización' } };
+    case 'PUT /api/v1/practitioners/:id/hours':
+      return { url: withId, payload: { workingHours: everyDay('00:00', '24:00') } };
+    case 'POST /api/v1/practitioners/:id/exceptions':
+      return { url: withId, payload: { startDate: localDate(400), endDate: localDate(400), reason: 'Congreso' } };
+    case 'GET /api/v1/practitioners/:id/availability':
+      return { url: `${withId}?date=${localDate(1)}` };
+    case 'POST /api/v1/appointments':
+      return { url, payload: { patientId: f.patientId, practitionerId: f.practitionerId, ...slot(20, nextSlot++) } };
+    case 'PATCH /api/v1/appointments/:id':
+      return { url: withId, payload: { notes: 'Revisado' } };
+    case 'POST /api/v1/appointments/:id/cancel':
+      return { url: withId, payload: { reason: 'No puede venir' } };
     default:
       return { url: withId };
   }
@@ -160,12 +244,29 @@ describe.each(DATABASES)('authorization of every route on %s', (kind) => {
     const { id, patientNumber, age, createdAt, updatedAt, ...patientBody } = (
       await t.call({ method: 'GET', url: `/api/v1/patients/${own.id}`, token: sessions[0]?.token })
     ).json();
+    const { id: treatmentId, ...treatmentBody } = await createTreatment(t);
+    const practitioner = await createPractitioner(t);
+    const exception = await t.app.clinica.practitioners.addException(
+      practitioner.id,
+      { startDate: localDate(300), endDate: localDate(300), reason: 'Vacaciones' },
+      SYSTEM_CONTEXT,
+    );
+    const appointment = await bookAppointment(t, {
+      patientId: own.id,
+      practitionerId: practitioner.id,
+      ...slot(10, 2),
+    });
     fixtures = {
       patientId: own.id,
       patientBody,
       spareUserId: spare.userId,
       spareEmail: spare.email,
       refreshToken: spare.refreshToken,
+      treatmentId,
+      treatmentBody,
+      practitionerId: practitioner.id,
+      exceptionId: exception.id,
+      appointmentId: appointment.id,
     };
     callers = [
       { name: 'anonymous', role: null, session: null },

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { passwordResetLink } from '../src/modules/identity/password-reset.js';
 import { SYSTEM_CONTEXT } from '../src/server.js';
 import {
   createTestApp,
@@ -13,11 +14,24 @@ import {
   uniqueDocument,
 } from './support/app.js';
 import { DATABASES } from './support/databases.js';
+import { bookAppointment, createPractitioner, createTreatment, localDate, slot } from './support/scheduling.js';
 
 /** Tables a write may touch; a refused write must leave them as they were. */
-const TABLES = ['patients', 'patient_identifiers', 'users', 'outbox', 'audit_events'] as const;
+const TABLES = [
+  'patients',
+  'patient_identifiers',
+  'users',
+  'outbox',
+  'audit_events',
+  'treatments',
+  'practitioners',
+  'practitioner_exceptions',
+  'appointments',
+  'practitioner_bookings',
+  'password_resets',
+] as const;
 type Counts = Record<(typeof TABLES)[number], number>;
-const NONE: Counts = { patients: 0, patient_identifiers: 0, users: 0, outbox: 0, audit_events: 0 };
+const NONE = Object.fromEntries(TABLES.map((n) => [n, 0])) as Counts;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Body = Record<string, Json>;
@@ -33,6 +47,8 @@ interface WriteRoute {
   required: string[];
   /** Exactly how many rows a successful call adds to each table. */
   success: Partial<Counts>;
+  /** For routes that answer 2xx without writing (a reset asked for an unknown address): whether this body writes. */
+  writes?: (body: unknown) => boolean;
   /** Rows that a refused call must leave exactly as they were. */
   watch?: () => Promise<unknown>;
   /** Keeps the fixture usable after a successful call (e.g. the next refresh token). */
@@ -241,22 +257,36 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
   let passwordUser: SignedIn;
   let mfaSetupUser: SignedIn;
   let mfaOnUser: SignedIn;
+  /** Its sessions end with each successful password reset: used by no other route. */
+  let resetUser: SignedIn;
   let refreshToken: string;
   let knownPasswordHash: string;
   let putTarget: { id: string; body: Body };
   let survivorId: string;
   let linkablePatientId: string;
   let patchTargetId: string;
+  /** Scheduling fixtures: a practitioner per route, so that one route's bookings never block another's. */
+  let treatmentTarget: { id: string; body: Body };
+  let practitionerTargetId: string;
+  let bookingPractitionerId: string;
+  let bookingPatientId: string;
+  let movedAppointment: { id: string; practitionerId: string; start: string; end: string };
+  let cancelPractitionerId: string;
+  let cancelPatientId: string;
+  let cancelTargetId: string;
+  /** Each booking fixture on its own day: no mutation of one can reach the next. */
+  let day = 30;
   let documented: Record<string, Record<string, { responses: Record<string, unknown> }>>;
 
   beforeAll(async () => {
     t = await createTestApp(kind, { BODY_LIMIT_BYTES: String(BODY_LIMIT), LOGIN_MAX_FAILURES: '100' });
-    [admin, loginUser, passwordUser, mfaSetupUser, mfaOnUser] = await Promise.all([
+    [admin, loginUser, passwordUser, mfaSetupUser, mfaOnUser, resetUser] = await Promise.all([
       t.signIn(['admin']),
       t.signIn(['doctor']),
       t.signIn(['results']),
       t.signIn(['agent']),
       t.signIn(['pharmacist']),
+      t.signIn(['patient']),
     ]);
     refreshToken = loginUser.refreshToken;
     knownPasswordHash = ((await row('users', passwordUser.userId)) as { password_hash: string }).password_hash;
@@ -283,6 +313,20 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
         SYSTEM_CONTEXT,
       )
     ).id;
+    const { id: treatmentId, ...treatmentBody } = await createTreatment(t);
+    treatmentTarget = { id: treatmentId, body: treatmentBody };
+    practitionerTargetId = (await createPractitioner(t)).id;
+    bookingPractitionerId = (await createPractitioner(t)).id;
+    bookingPatientId = (await t.createPatient({ firstName: 'Reserva' })).id;
+    const moved = await createPractitioner(t);
+    const movedPatient = await t.createPatient({ firstName: 'Cambio' });
+    movedAppointment = {
+      id: (await bookAppointment(t, { patientId: movedPatient.id, practitionerId: moved.id, ...slot(25, 20) })).id,
+      practitionerId: moved.id,
+      ...slot(25, 22),
+    };
+    cancelPractitionerId = (await createPractitioner(t)).id;
+    cancelPatientId = (await t.createPatient({ firstName: 'Anulación' })).id;
     documented = (await t.call({ method: 'GET', url: '/api/v1/openapi.json' })).json().paths;
   });
   afterAll(() => t.close());
@@ -299,6 +343,15 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
     (await t.database.db.query(`select * from ${table} where id = $1`, [id])).rows[0];
 
   const uniqueEmail = (what: string) => `${what}-${randomUUID().slice(0, 8)}@clinica.test`;
+  const practitionerBody: Body = {
+    name: 'Dra. Ana Gil',
+    specialty: 'Ortodoncia',
+    email: 'ana.gil@clinica.test',
+    mobile: '+34 600 123 456',
+    isDentist: true,
+    userId: null,
+    active: true,
+  };
 
   const ROUTES: WriteRoute[] = [
     {
@@ -385,6 +438,49 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
       success: { patients: 1, patient_identifiers: 2, users: 1, outbox: 2, audit_events: 2 },
     },
     {
+      name: 'PATCH /api/v1/auth/me',
+      method: 'PATCH',
+      url: () => '/api/v1/auth/me',
+      token: () => loginUser.token,
+      base: () => ({ language: 'es', emailNotifications: true }),
+      required: [],
+      success: { outbox: 1, audit_events: 1 },
+      watch: () => row('users', loginUser.userId),
+    },
+    {
+      name: 'POST /api/v1/auth/password-reset',
+      method: 'POST',
+      url: () => '/api/v1/auth/password-reset',
+      token: () => undefined,
+      base: () => ({ email: resetUser.email }),
+      required: ['email'],
+      success: { password_resets: 1, outbox: 1, audit_events: 1 },
+      // Any other address gets the same 202 and nothing written.
+      writes: (body) =>
+        String((body as { email?: unknown })?.email)
+          .trim()
+          .toLowerCase() === resetUser.email.toLowerCase(),
+    },
+    {
+      name: 'POST /api/v1/auth/password-reset/confirm',
+      method: 'POST',
+      url: () => '/api/v1/auth/password-reset/confirm',
+      token: () => undefined,
+      // A fresh link each time: a successful call spends it.
+      base: async () => {
+        await t.app.clinica.passwordResets.request(resetUser.email, SYSTEM_CONTEXT);
+        const { rows } = await t.database.db.query<{ id: string }>(
+          'select id from password_resets where user_id = $1 order by created_at desc limit 1',
+          [resetUser.userId],
+        );
+        const link = await passwordResetLink(t.database.db, rows[0]?.id ?? '', 'http://clinica.test');
+        return { token: new URL(link?.url ?? 'http://x').searchParams.get('token'), password: TEST_PASSWORD };
+      },
+      required: ['token', 'password'],
+      success: { outbox: 1, audit_events: 1 },
+      watch: async () => (await row('users', resetUser.userId))?.password_hash,
+    },
+    {
       name: 'POST /api/v1/auth/refresh',
       method: 'POST',
       url: () => '/api/v1/auth/refresh',
@@ -432,6 +528,131 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
       required: ['password', 'code'],
       success: { outbox: 1, audit_events: 1 },
       watch: () => row('users', mfaOnUser.userId),
+    },
+    {
+      name: 'POST /api/v1/treatments',
+      method: 'POST',
+      url: () => '/api/v1/treatments',
+      token: () => admin.token,
+      base: () => ({
+        code: `ORT-${randomUUID().slice(0, 8)}`,
+        name: 'Ortodoncia',
+        durationMinutes: 45,
+        cost: '120.50',
+        isDental: true,
+        active: true,
+      }),
+      required: ['code', 'name', 'durationMinutes', 'cost'],
+      success: { treatments: 1, audit_events: 1 },
+    },
+    {
+      name: 'PUT /api/v1/treatments/:id',
+      method: 'PUT',
+      url: () => `/api/v1/treatments/${treatmentTarget.id}`,
+      token: () => admin.token,
+      base: () => treatmentTarget.body,
+      required: ['code', 'name', 'durationMinutes', 'cost'],
+      success: { audit_events: 1 },
+      watch: () => row('treatments', treatmentTarget.id),
+    },
+    {
+      name: 'POST /api/v1/practitioners',
+      method: 'POST',
+      url: () => '/api/v1/practitioners',
+      token: () => admin.token,
+      base: () => practitionerBody,
+      required: ['name'],
+      success: { practitioners: 1, outbox: 1, audit_events: 1 },
+    },
+    {
+      name: 'PUT /api/v1/practitioners/:id',
+      method: 'PUT',
+      url: () => `/api/v1/practitioners/${practitionerTargetId}`,
+      token: () => admin.token,
+      base: () => practitionerBody,
+      required: ['name'],
+      success: { outbox: 1, audit_events: 1 },
+      watch: () => row('practitioners', practitionerTargetId),
+    },
+    {
+      name: 'PUT /api/v1/practitioners/:id/hours',
+      method: 'PUT',
+      url: () => `/api/v1/practitioners/${practitionerTargetId}/hours`,
+      token: () => admin.token,
+      base: () => ({
+        workingHours: [
+          { dayOfWeek: 1, start: '09:00', end: '14:00' },
+          { dayOfWeek: 1, start: '15:00', end: '18:30' },
+          { dayOfWeek: 7, start: '00:00', end: '24:00' },
+        ],
+      }),
+      required: ['workingHours'],
+      success: { outbox: 1, audit_events: 1 },
+      watch: async () =>
+        (
+          await t.database.db.query(
+            'select * from practitioner_hours where practitioner_id = $1 order by day_of_week, starts',
+            [practitionerTargetId],
+          )
+        ).rows,
+    },
+    {
+      name: 'POST /api/v1/practitioners/:id/exceptions',
+      method: 'POST',
+      url: () => `/api/v1/practitioners/${practitionerTargetId}/exceptions`,
+      token: () => admin.token,
+      base: () => ({ start: slot(40, 16).start, end: slot(40, 20).start, reason: 'Congreso' }),
+      required: ['start', 'end', 'reason'],
+      success: { practitioner_exceptions: 1, outbox: 1, audit_events: 1 },
+    },
+    {
+      name: 'POST /api/v1/appointments',
+      method: 'POST',
+      url: () => '/api/v1/appointments',
+      token: () => admin.token,
+      base: () => ({
+        patientId: bookingPatientId,
+        practitionerId: bookingPractitionerId,
+        ...slot(day++, 18),
+        treatmentIds: [treatmentTarget.id],
+        type: 'consultation',
+        patientCategory: 'new',
+        notes: 'Primera visita',
+      }),
+      required: ['patientId', 'practitionerId', 'start', 'end'],
+      success: { appointments: 1, practitioner_bookings: 1, outbox: 1, audit_events: 1 },
+    },
+    {
+      name: 'PATCH /api/v1/appointments/:id',
+      method: 'PATCH',
+      url: () => `/api/v1/appointments/${movedAppointment.id}`,
+      token: () => admin.token,
+      base: () => ({
+        practitionerId: movedAppointment.practitionerId,
+        start: movedAppointment.start,
+        end: movedAppointment.end,
+        treatmentIds: [treatmentTarget.id],
+        type: 'follow_up',
+        notes: 'Control',
+      }),
+      required: [],
+      success: { outbox: 1, audit_events: 1 },
+      watch: () => row('appointments', movedAppointment.id),
+    },
+    {
+      name: 'POST /api/v1/appointments/:id/cancel',
+      method: 'POST',
+      url: () => `/api/v1/appointments/${cancelTargetId}/cancel`,
+      token: () => admin.token,
+      base: async () => {
+        const fresh = { patientId: cancelPatientId, practitionerId: cancelPractitionerId, ...slot(day++, 18) };
+        cancelTargetId = (await bookAppointment(t, fresh)).id;
+        return { reason: 'El paciente no puede venir' };
+      },
+      required: ['reason'],
+      // The cancelled appointment gives its time back.
+      success: { outbox: 1, audit_events: 1, practitioner_bookings: -1 },
+      watch: () => row('appointments', cancelTargetId),
     },
   ];
 
@@ -550,13 +771,14 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
           expect(res.statusCode, context).toBeLessThan(500);
           expect(statuses.has(res.statusCode), `undocumented status: ${context}`).toBe(true);
           if (res.statusCode < 300) {
-            expect(delta(before, after), context).toEqual({ ...NONE, ...route.success });
+            const written = route.writes?.(body) === false ? {} : route.success;
+            expect(delta(before, after), context).toEqual({ ...NONE, ...written });
             await route.afterSuccess?.(res, body);
             return;
           }
           isProblem(res);
           const { audit_events: audited, ...written } = delta(before, after);
-          expect(written, context).toEqual({ patients: 0, patient_identifiers: 0, users: 0, outbox: 0 });
+          expect({ ...written, audit_events: 0 }, context).toEqual(NONE);
           expect(await route.watch?.(), context).toEqual(watched);
           if (route.name === 'POST /api/v1/auth/login' && [401, 429].includes(res.statusCode)) {
             // A refused sign-in that got past validation is itself recorded, once.
@@ -634,6 +856,55 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
     it('GET /api/v1/users refuses a bad cursor or search text, naming it', async () => {
       namesField(await get(`/api/v1/users?cursor=${b64(['a\u0000'])}`), 'querystring.cursor');
       namesField(await get('/api/v1/users?q=%00'), 'querystring.q');
+    });
+
+    it('GET /api/v1/appointments refuses bad filters, instants, statuses and cursors, naming them', async () => {
+      namesField(await get('/api/v1/appointments?practitionerId=abc'), 'querystring.practitionerId');
+      namesField(await get('/api/v1/appointments?patientId=1'), 'querystring.patientId');
+      for (const from of [
+        'tomorrow',
+        '2026-01-01',
+        '2026-02-31T00:00:00Z',
+        '1999-12-31T23:59:59Z',
+        '2200-01-01T00:00:00Z',
+      ]) {
+        namesField(await get(`/api/v1/appointments?from=${from}`), 'querystring.from');
+      }
+      namesField(await get('/api/v1/appointments?to=x'), 'querystring.to');
+      namesField(await get('/api/v1/appointments?status=lost'), 'querystring.status');
+      namesField(await get('/api/v1/appointments?limit=0'), 'querystring.limit');
+      for (const cursor of [
+        'garbage',
+        b64(['2026-01-01T00:00:00Z']),
+        b64(['yesterday', randomUUID()]),
+        b64(['2026-01-01T00:00:00Z', 'x']),
+      ]) {
+        namesField(await get(`/api/v1/appointments?cursor=${cursor}`), 'querystring.cursor');
+      }
+      namesField(await get('/api/v1/appointments?sort=start'), 'querystring.sort');
+      const first = await get(`/api/v1/appointments?limit=1&from=2026-01-01T00:00:00%2B01:00`);
+      expect(first.statusCode, first.body).toBe(200);
+      expect((await get(`/api/v1/appointments?limit=1&cursor=${first.json().nextCursor}`)).statusCode).toBe(200);
+    });
+
+    it('GET /api/v1/practitioners/:id/availability refuses a bad date, length or treatment, naming it', async () => {
+      const url = `/api/v1/practitioners/${bookingPractitionerId}/availability`;
+      namesField(await get(url), 'querystring.date');
+      for (const date of ['2026-02-30', 'tomorrow', '26-01-01', '1899-01-01', '%00']) {
+        namesField(await get(`${url}?date=${date}`), 'querystring.date');
+      }
+      const date = localDate(3);
+      for (const minutes of ['0', '4', '721', '1.5', 'abc']) {
+        namesField(await get(`${url}?date=${date}&durationMinutes=${minutes}`), 'querystring.durationMinutes');
+      }
+      namesField(await get(`${url}?date=${date}&treatmentId=x`), 'querystring.treatmentId');
+      namesField(await get(`${url}?date=${date}&treatmentId=${randomUUID()}`), 'querystring.treatmentId');
+      namesField(
+        await get(`${url}?date=${date}&treatmentId=${treatmentTarget.id}&durationMinutes=30`),
+        'querystring.durationMinutes',
+      );
+      expect((await get(`/api/v1/practitioners/${randomUUID()}/availability?date=${date}`)).statusCode).toBe(404);
+      expect((await get(`${url}?date=${date}&durationMinutes=60`)).json().slots).toHaveLength(24);
     });
   });
 

@@ -94,7 +94,9 @@ afterAll(() => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-describe('embedded database: acknowledged writes survive kill -9 of the server', () => {
+// Two cold starts of the server (a new embedded database each) plus the writes: close to a
+// minute when the rest of the suite loads both cores at the same time.
+describe('embedded database: acknowledged writes survive kill -9 of the server', { timeout: 150_000 }, () => {
   const dataDir = freshDataDir('durability');
   const env = { DATA_DIR: dataDir, ADMIN_EMAIL, ADMIN_PASSWORD };
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));

@@ -4,13 +4,18 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import dotenv from 'dotenv';
 import { createServices, VERSION } from '../app.js';
 import { type Config, ConfigError, loadConfig } from '../config.js';
+import { brokerSettings, createConsumers } from '../events.js';
 import { CreateUserBody } from '../modules/identity/identity.schemas.js';
 import { sealAuditTrail, verifyAuditTrail } from '../platform/audit/seal.js';
 import type { Database } from '../platform/db/database.js';
 import { MigrationError, migrate } from '../platform/db/migrate.js';
+import { deadLetters } from '../platform/events/dead-letters.js';
+import { outboxBacklog } from '../platform/events/outbox.js';
 import { ROLES, type Role } from '../platform/http/access.js';
 import { DomainError } from '../platform/http/errors.js';
+import { createMetricsRegistry } from '../platform/http/metrics.js';
 import { openConfiguredDatabase, StartupError, SYSTEM_CONTEXT, startServer } from '../server.js';
+import { startWorker } from '../worker.js';
 import { seedDemo, seedPatients } from './seed.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -53,6 +58,19 @@ program
   .description('Serve the API (migrates first)')
   .action(async () => {
     await startServer(config());
+  });
+
+program
+  .command('worker')
+  .description('Consume events from RabbitMQ (e-mail and other consumers) and run the periodic jobs')
+  .action(async () => {
+    const worker = await startWorker(config());
+    const stop = async () => {
+      await worker.stop();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop());
   });
 
 program
@@ -149,6 +167,46 @@ user
         }
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
+    }),
+  );
+
+const events = program.command('events').description('Event delivery tools');
+
+events
+  .command('status')
+  .description('Undelivered events, the age of the oldest, and dead ones')
+  .action(() =>
+    withDatabase(async (db) => {
+      const b = await outboxBacklog(db);
+      out(`Outbox: ${b.count} undelivered (oldest ${b.oldestSeconds.toFixed(1)} s), ${b.dead} dead.`);
+      const { rows } = await db.query<{ status: string; n: number }>(
+        'select status, count(*)::int as n from mail_deliveries group by status order by status',
+      );
+      out(`E-mail: ${rows.map((r) => `${r.n} ${r.status}`).join(', ') || 'none yet'}.`);
+    }),
+  );
+
+events
+  .command('dead-letters')
+  .description('List events that kept failing (from RabbitMQ with AMQP_URL, else from the outbox)')
+  .option('--replay', 'send them back to their consumers for a fresh set of attempts')
+  .action((opts: { replay?: boolean }) =>
+    withDatabase(async (db, c) => {
+      const consumers = createConsumers(c, db, createMetricsRegistry());
+      try {
+        const found = await deadLetters(
+          { db, amqpUrl: c.AMQP_URL, handlers: consumers.handlers, broker: brokerSettings(c) },
+          { replay: !!opts.replay },
+        );
+        for (const d of found) {
+          out(`${d.occurredAt}  ${d.type.padEnd(30)} ${d.eventId}  ${d.consumer}  attempts ${d.attempts}  ${d.error}`);
+        }
+        out(
+          `${found.length} dead letter${found.length === 1 ? '' : 's'}${opts.replay && found.length ? ' sent back to their consumers' : ''}.`,
+        );
+      } finally {
+        await consumers.close();
+      }
     }),
   );
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { type Config, loadConfig } from '../../src/config.js';
 import type { PatientInput } from '../../src/modules/patients/patients.schemas.js';
 import type { Role } from '../../src/platform/http/access.js';
 import { SYSTEM_CONTEXT } from '../../src/server.js';
@@ -13,6 +13,7 @@ export const TEST_PASSWORD = 'correct horse battery';
 
 export interface TestApp {
   app: FastifyInstance;
+  config: Config;
   database: TestDatabase;
   /** Calls the API; `token` becomes the bearer token. */
   call(options: InjectOptions & { token?: string }): Promise<LightMyRequestResponse>;
@@ -86,6 +87,7 @@ export async function createTestApp(kind: DatabaseKind, env: Record<string, stri
 
   return {
     app,
+    config,
     database,
     call,
     signIn,

@@ -9,6 +9,7 @@ export interface UserRow {
   patient_id: string | null;
   active: boolean;
   language: 'es' | 'en';
+  email_notifications: boolean;
   mfa_secret: string | null;
   mfa_enabled: boolean;
   mfa_last_step: number | null;
@@ -18,7 +19,7 @@ export interface UserRow {
   created_at: Date;
 }
 
-const USER_COLUMNS = `id, email, password_hash, roles, patient_id, active, language, mfa_secret, mfa_enabled,
+const USER_COLUMNS = `id, email, password_hash, roles, patient_id, active, language, email_notifications, mfa_secret, mfa_enabled,
   mfa_last_step, failed_logins, locked_until, last_login_at, created_at`;
 
 export async function findUserByEmail(q: Queryable, email: string): Promise<UserRow | undefined> {
@@ -59,6 +60,7 @@ export interface UserChanges {
   patientId?: string | null;
   passwordHash?: string;
   language?: 'es' | 'en';
+  emailNotifications?: boolean;
 }
 
 export async function updateUser(q: Queryable, id: string, c: UserChanges): Promise<UserRow | undefined> {
@@ -69,6 +71,7 @@ export async function updateUser(q: Queryable, id: string, c: UserChanges): Prom
        patient_id = case when $4::boolean then $5::uuid else patient_id end,
        password_hash = coalesce($6, password_hash),
        language = coalesce($7, language),
+       email_notifications = coalesce($8, email_notifications),
        failed_logins = case when $3 then 0 else failed_logins end,
        locked_until = case when $3 then null else locked_until end,
        updated_at = now()
@@ -81,6 +84,7 @@ export async function updateUser(q: Queryable, id: string, c: UserChanges): Prom
       c.patientId ?? null,
       c.passwordHash ?? null,
       c.language ?? null,
+      c.emailNotifications ?? null,
     ],
   );
   return rows[0];

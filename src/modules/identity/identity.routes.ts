@@ -9,6 +9,9 @@ import {
   MfaDisableBody,
   MfaEnableBody,
   MfaSetup,
+  PasswordResetConfirmBody,
+  PasswordResetRequestBody,
+  PreferencesBody,
   RecoveryCodes,
   RefreshBody,
   RegisterBody,
@@ -16,10 +19,11 @@ import {
   TokenResponse,
 } from './identity.schemas.js';
 import type { IdentityService } from './identity.service.js';
+import { type PasswordResetService, RESET_LINK_MINUTES } from './password-reset.js';
 
 const tags = ['Authentication'];
 
-export function identityRoutes(service: IdentityService, loginRateLimit: number) {
+export function identityRoutes(service: IdentityService, resets: PasswordResetService, loginRateLimit: number) {
   return async (fastify: FastifyInstance) => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
     // Per client address, on top of the per-account lock-out.
@@ -81,6 +85,48 @@ export function identityRoutes(service: IdentityService, loginRateLimit: number)
       config: { access: 'authenticated' },
       schema: { tags, summary: 'The signed-in user', response: { 200: SessionUser, ...problems(401) } },
       handler: async (req) => service.me(actorOf(req)),
+    });
+
+    app.patch('/auth/me', {
+      config: { access: 'authenticated' },
+      schema: {
+        tags,
+        summary: 'Change your preferences',
+        description: 'Language of the app and e-mail, and whether to receive reminders and updates by e-mail.',
+        body: PreferencesBody,
+        response: { 200: SessionUser, ...problems(400, 401) },
+      },
+      handler: async (req) => service.updatePreferences(actorOf(req), req.body, contextOf(req)),
+    });
+
+    app.post('/auth/password-reset', {
+      config: { access: 'public', rateLimit },
+      schema: {
+        tags,
+        summary: 'Ask for a password reset link',
+        description: `Answers 202 whether or not the address has an account. An active account with a password gets an e-mail with a link valid for ${RESET_LINK_MINUTES} minutes.`,
+        body: PasswordResetRequestBody,
+        response: { 202: NoContent, ...problems(400, 429) },
+      },
+      handler: async (req, reply) => {
+        await resets.request(req.body.email, contextOf(req));
+        return reply.code(202).send();
+      },
+    });
+
+    app.post('/auth/password-reset/confirm', {
+      config: { access: 'public', rateLimit },
+      schema: {
+        tags,
+        summary: 'Set a new password with a reset link',
+        description: 'Spends the link and ends every session of the account.',
+        body: PasswordResetConfirmBody,
+        response: { 204: NoContent, ...problems(400, 429) },
+      },
+      handler: async (req, reply) => {
+        await resets.confirm(req.body.token, req.body.password, contextOf(req));
+        return reply.code(204).send();
+      },
     });
 
     app.post('/auth/password', {

@@ -30,8 +30,16 @@ export const SessionUser = z.object({
   roles: z.array(Role),
   patientId: Uuid.optional(),
   language: Language,
+  emailNotifications: z.boolean().describe('Reminders and updates by e-mail; account security e-mail is always sent'),
   mfaEnabled: z.boolean(),
 });
+
+export const PreferencesBody = z
+  .strictObject({ language: Language.optional(), emailNotifications: z.boolean().optional() })
+  .refine((b) => Object.keys(b).length > 0, { message: 'must change at least one preference' });
+
+export const PasswordResetRequestBody = z.strictObject({ email: Email });
+export const PasswordResetConfirmBody = z.strictObject({ token: z.string().min(1).max(200), password: NewPassword });
 
 export const TokenResponse = z.object({
   accessToken: z.string(),

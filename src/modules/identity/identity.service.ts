@@ -43,6 +43,7 @@ export function sessionUser(user: repo.UserRow): z.output<typeof SessionUser> {
     roles: user.roles,
     ...(user.patient_id ? { patientId: user.patient_id } : {}),
     language: user.language,
+    emailNotifications: user.email_notifications,
     mfaEnabled: user.mfa_enabled,
   };
 }
@@ -232,6 +233,7 @@ export class IdentityService {
         patient_id: null,
         active: true,
         language: body.language ?? 'es',
+        email_notifications: true,
         mfa_secret: null,
         mfa_enabled: false,
         mfa_last_step: null,
@@ -283,7 +285,6 @@ export class IdentityService {
       });
       await appendEvent(tx, {
         type: 'user.registered',
-        aggregateType: 'User',
         aggregateId: userId,
         patientId: patient.id,
         payload: { userId, patientId: patient.id },
@@ -294,6 +295,28 @@ export class IdentityService {
 
   async me(actor: Actor): Promise<z.output<typeof SessionUser>> {
     return sessionUser(await this.requireUser(this.db, actor.userId));
+  }
+
+  async updatePreferences(
+    actor: Actor,
+    changes: { language?: 'es' | 'en' | undefined; emailNotifications?: boolean | undefined },
+    ctx: RequestContext,
+  ): Promise<z.output<typeof SessionUser>> {
+    const user = await this.requireUser(this.db, actor.userId);
+    return this.db.transaction(async (tx) => {
+      const updated = await repo.updateUser(tx, user.id, {
+        ...(changes.language ? { language: changes.language } : {}),
+        ...(changes.emailNotifications !== undefined ? { emailNotifications: changes.emailNotifications } : {}),
+      });
+      await this.audit.write(tx, ctx, {
+        action: 'user.preferences_update',
+        resourceType: 'User',
+        resourceId: user.id,
+        details: { changedFields: Object.keys(changes) },
+      });
+      await appendEvent(tx, { type: 'user.updated', aggregateId: user.id, payload: { userId: user.id } });
+      return sessionUser(updated ?? user);
+    });
   }
 
   private async requireUser(q: Queryable, id: string) {
@@ -317,7 +340,6 @@ export class IdentityService {
       await this.audit.write(tx, ctx, { action: 'user.password_change', resourceType: 'User', resourceId: user.id });
       await appendEvent(tx, {
         type: 'user.password_changed',
-        aggregateType: 'User',
         aggregateId: user.id,
         payload: { userId: user.id },
       });
@@ -382,7 +404,6 @@ export class IdentityService {
     });
     await appendEvent(tx, {
       type: 'user.mfa_changed',
-      aggregateType: 'User',
       aggregateId: userId,
       payload: { userId, enabled },
     });

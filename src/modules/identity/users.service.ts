@@ -64,7 +64,7 @@ export class UsersService {
         patientId: body.patientId ?? null,
         details: { roles: body.roles },
       });
-      await appendEvent(tx, { type: 'user.created', aggregateType: 'User', aggregateId: id, payload: { userId: id } });
+      await appendEvent(tx, { type: 'user.created', aggregateId: id, payload: { userId: id } });
       return toUser((await repo.findUser(tx, id)) as repo.UserRow);
     });
   }
@@ -112,7 +112,7 @@ export class UsersService {
         patientId: updated.patient_id,
         details: { ...changes, passwordReset: password !== undefined },
       });
-      await appendEvent(tx, { type: 'user.updated', aggregateType: 'User', aggregateId: id, payload: { userId: id } });
+      await appendEvent(tx, { type: 'user.updated', aggregateId: id, payload: { userId: id } });
       return toUser(updated);
     });
     if (body.active === false || passwordHash) this.identity.sessionsRevoked();

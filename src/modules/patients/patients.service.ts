@@ -47,7 +47,6 @@ export class PatientsService {
     });
     await appendEvent(tx, {
       type: 'patient.created',
-      aggregateType: 'Patient',
       aggregateId: id,
       patientId: id,
       payload: { patientId: id, patientNumber },
@@ -119,7 +118,6 @@ export class PatientsService {
       });
       await appendEvent(tx, {
         type: 'patient.updated',
-        aggregateType: 'Patient',
         aggregateId: id,
         patientId: id,
         payload: { patientId: id, changedFields: changed },
@@ -166,7 +164,6 @@ export class PatientsService {
       }
       await appendEvent(tx, {
         type: 'patient.merged',
-        aggregateType: 'Patient',
         aggregateId: survivorId,
         patientId: survivorId,
         payload: { survivorId, duplicateId },

@@ -22,6 +22,11 @@ export type DatabaseKind = 'pglite' | 'postgresql';
 export interface Database extends Queryable {
   readonly kind: DatabaseKind;
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Calls `onNotify` for each NOTIFY on `channel` (delivered when the notifying transaction
+   * commits). Answers the function that stops listening.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -56,7 +61,8 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     async query<T>(sql: string, params: unknown[] = []) {
       const r = await q.query<T>(sql, params);
-      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+      // PGlite reports 0 affected rows for a SELECT; pg's rowCount counts the rows returned.
+      return { rows: r.rows, rowCount: Math.max(r.affectedRows ?? 0, r.rows.length) };
     },
     async exec(sql: string) {
       await q.exec(sql);
@@ -67,6 +73,10 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     kind: 'pglite',
     ...base,
     transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    listen: async (channel, onNotify) => {
+      const unlisten = await db.listen(channel, () => onNotify());
+      return () => unlisten();
+    },
     close: () => db.close(),
   };
 }
@@ -113,7 +123,42 @@ async function openPostgres(url: string, max: number): Promise<Database> {
         client.release();
       }
     },
+    listen: (channel, onNotify) => listenPostgres(url, channel, onNotify),
     close: () => pool.end(),
+  };
+}
+
+/**
+ * LISTEN needs a connection of its own for as long as it listens, outside the pool. A lost
+ * connection is opened again after a second; callers also poll, so a gap loses nothing.
+ */
+async function listenPostgres(url: string, channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+  let client: pg.Client | null = null;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  const reconnect = () => {
+    clearTimeout(retry);
+    if (!stopped) retry = setTimeout(() => connect().catch(reconnect), 1000);
+  };
+  const connect = async () => {
+    const c = new pg.Client({ connectionString: url });
+    c.on('notification', () => onNotify());
+    c.on('error', () => {
+      c.end().catch(() => {});
+      if (client === c) client = null;
+      reconnect();
+    });
+    await c.connect();
+    await c.query(`listen ${pg.escapeIdentifier(channel)}`);
+    if (stopped) await c.end();
+    else client = c;
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    await client?.end().catch(() => {});
+    client = null;
   };
 }
 

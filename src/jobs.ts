@@ -1,0 +1,65 @@
+import type { Config } from './config.js';
+import type { SchedulingService } from './modules/scheduling/scheduling.service.js';
+import type { Database } from './platform/db/database.js';
+import { errorMessage } from './platform/events/handler.js';
+import { pruneOutbox } from './platform/events/outbox.js';
+import type { Log } from './platform/log.js';
+
+export interface Job {
+  name: string;
+  everyMs: number;
+  run(): Promise<unknown>;
+}
+
+/**
+ * Periodic work for whichever process delivers events (the server in embedded mode, the
+ * worker with a broker). Every job is safe to run in several processes at once.
+ */
+export function backgroundJobs(config: Config, services: { db: Database; scheduling: SchedulingService }): Job[] {
+  const { db, scheduling } = services;
+  return [
+    {
+      // Each appointment's reminder is emitted once, however many processes run this.
+      name: 'appointment reminders',
+      everyMs: 60_000,
+      run: () => scheduling.emitDueReminders(new Date(), config.APPOINTMENT_REMINDER_HOURS),
+    },
+    {
+      name: 'prune delivered events',
+      everyMs: 3_600_000,
+      run: async () => {
+        await pruneOutbox(db, config.OUTBOX_RETENTION_DAYS);
+        // Redeliveries come within minutes; a month of processed ids is ample.
+        await db.query(`delete from processed_events where processed_at < now() - interval '30 days'`);
+        await db.query(`delete from password_resets where expires_at < now() - interval '1 day'`);
+      },
+    },
+  ];
+}
+
+/** Runs each job at its interval, one run at a time per job. Answers the stop function. */
+export function startJobs(jobs: Job[], log: Log): () => Promise<void> {
+  const running = new Set<Promise<unknown>>();
+  const timers = jobs.map((job) => {
+    let busy = false;
+    const tick = () => {
+      if (busy) return;
+      busy = true;
+      const run = job
+        .run()
+        .catch((err: unknown) => log.error({ job: job.name, err: errorMessage(err) }, 'job failed'))
+        .finally(() => {
+          busy = false;
+          running.delete(run);
+        });
+      running.add(run);
+    };
+    const timer = setInterval(tick, job.everyMs);
+    timer.unref();
+    return timer;
+  });
+  return async () => {
+    for (const t of timers) clearInterval(t);
+    await Promise.allSettled([...running]);
+  };
+}

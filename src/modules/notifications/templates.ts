@@ -1,0 +1,83 @@
+import { ACCOUNT_TEMPLATES } from './templates/account.js';
+import { APPOINTMENT_TEMPLATES } from './templates/appointments.js';
+import { compose, type MailContent } from './templates/compose.js';
+
+export type Language = 'es' | 'en';
+
+export interface MailContext {
+  clinicName: string;
+  /** Without a trailing slash, as config gives PUBLIC_URL. */
+  publicUrl: string;
+  /** IANA zone the clinic's times are shown in, e.g. 'Europe/Madrid'. */
+  timeZone: string;
+}
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/**
+ * Appointment mail names no treatment, reason or specialty: a mailbox is not a safe place
+ * for health data, and the number and time are enough to recognise the appointment.
+ */
+export interface AppointmentMail {
+  name: string | null;
+  /** e.g. 'APT/00012' */
+  number: string;
+  /** ISO instant. */
+  startsAt: string;
+  /** ISO instant. */
+  endsAt: string;
+  practitioner: string;
+}
+
+export interface TemplateData {
+  /** An administrator created the account, or the patient registered. Never carries a password. */
+  'account-created': { name: string | null; email: string };
+  /** `changedAt` is an ISO instant. */
+  'password-changed': { name: string | null; changedAt: string };
+  'password-reset': { name: string | null; resetUrl: string; expiresMinutes: number };
+  'mfa-changed': { name: string | null; enabled: boolean; changedAt: string };
+  'appointment-booked': AppointmentMail;
+  'appointment-changed': AppointmentMail;
+  'appointment-cancelled': AppointmentMail;
+  'appointment-reminder': AppointmentMail;
+}
+
+export type TemplateName = keyof TemplateData;
+
+/** How a template words its mail: one function per template, for one language. */
+export type TemplateText<T extends TemplateName> = (
+  data: TemplateData[T],
+  language: Language,
+  context: MailContext,
+) => MailContent;
+
+const TEMPLATES: { [T in TemplateName]: TemplateText<T> } = { ...ACCOUNT_TEMPLATES, ...APPOINTMENT_TEMPLATES };
+
+export const TEMPLATE_NAMES = Object.keys(TEMPLATES) as TemplateName[];
+
+/** Essential mail (account security) is sent even to users who opted out of notifications. */
+export const ESSENTIAL_TEMPLATES: ReadonlySet<TemplateName> = new Set<TemplateName>([
+  'account-created',
+  'password-changed',
+  'password-reset',
+  'mfa-changed',
+]);
+
+export function renderMail<T extends TemplateName>(
+  template: T,
+  language: Language,
+  data: TemplateData[T],
+  context: MailContext,
+): RenderedMail {
+  const text: TemplateText<T> = TEMPLATES[template];
+  return compose(text(data, language, context), {
+    language,
+    context,
+    name: data.name,
+    optional: !ESSENTIAL_TEMPLATES.has(template),
+  });
+}

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+
+/**
+ * Every domain event Clinica publishes, with the schema of its payload. This is the
+ * contract subscribers rely on (docs/events.md and docs/events/*.schema.json are generated
+ * from it): payloads carry ids and the few facts a receiver needs, never health data.
+ * A new version of an event is a new entry; an existing version never changes shape.
+ */
+const id = z.uuid();
+
+const user = z.object({ userId: id }).strict();
+
+const practitioner = z.object({ practitionerId: id }).strict();
+
+const appointment = z.object({ appointmentId: id, patientId: id, practitionerId: id }).strict();
+
+export const EVENTS = {
+  'user.created': {
+    version: 1,
+    aggregate: 'User',
+    description: 'An administrator created an account.',
+    payload: user,
+  },
+  'user.updated': {
+    version: 1,
+    aggregate: 'User',
+    description: "An administrator changed an account's roles, link, activity or password.",
+    payload: user,
+  },
+  'user.registered': {
+    version: 1,
+    aggregate: 'User',
+    description: 'A patient registered through the portal; a patient record was created with the account.',
+    payload: z.object({ userId: id, patientId: id }).strict(),
+  },
+  'user.password_changed': {
+    version: 1,
+    aggregate: 'User',
+    description: 'The password of an account changed (by its owner or through a reset link).',
+    payload: user,
+  },
+  'user.password_reset_requested': {
+    version: 1,
+    aggregate: 'User',
+    description: 'Someone asked for a password reset link for an account; the link is sent by e-mail.',
+    payload: z.object({ userId: id, resetId: id }).strict(),
+  },
+  'user.mfa_changed': {
+    version: 1,
+    aggregate: 'User',
+    description: 'Multi-factor sign-in was switched on or off for an account.',
+    payload: z.object({ userId: id, enabled: z.boolean() }).strict(),
+  },
+  'patient.created': {
+    version: 1,
+    aggregate: 'Patient',
+    description: 'A patient record was created.',
+    payload: z.object({ patientId: id, patientNumber: z.string() }).strict(),
+  },
+  'patient.updated': {
+    version: 1,
+    aggregate: 'Patient',
+    description: 'Demographics of a patient changed; the names of the changed fields, not their values.',
+    payload: z.object({ patientId: id, changedFields: z.array(z.string()) }).strict(),
+  },
+  'patient.merged': {
+    version: 1,
+    aggregate: 'Patient',
+    description: 'A duplicate patient record was merged into the surviving one.',
+    payload: z.object({ survivorId: id, duplicateId: id }).strict(),
+  },
+  'practitioner.created': {
+    version: 1,
+    aggregate: 'Practitioner',
+    description: 'An administrator added a practitioner.',
+    payload: practitioner,
+  },
+  'practitioner.updated': {
+    version: 1,
+    aggregate: 'Practitioner',
+    description: "A practitioner's details, working hours or exceptions changed (their free slots may have too).",
+    payload: practitioner,
+  },
+  'appointment.booked': {
+    version: 1,
+    aggregate: 'Appointment',
+    description: 'An appointment was booked, by the patient or by staff.',
+    payload: appointment,
+  },
+  'appointment.changed': {
+    version: 1,
+    aggregate: 'Appointment',
+    description: 'An appointment was moved (time or practitioner) or its treatments, type or notes changed.',
+    payload: appointment,
+  },
+  'appointment.cancelled': {
+    version: 1,
+    aggregate: 'Appointment',
+    description: 'An appointment was cancelled, by the patient or by staff; its time is free again.',
+    payload: appointment.extend({ cancelledBy: z.enum(['patient', 'staff']) }).strict(),
+  },
+  'appointment.confirmed': {
+    version: 1,
+    aggregate: 'Appointment',
+    description: 'The patient or staff confirmed that the appointment will take place.',
+    payload: appointment,
+  },
+  'appointment.checked_in': {
+    version: 1,
+    aggregate: 'Appointment',
+    description: 'The patient arrived and was checked in.',
+    payload: appointment,
+  },
+  'appointment.completed': {
+    version: 1,
+    aggregate: 'Appointment',
+    description: 'The appointment took place and was marked done.',
+    payload: appointment,
+  },
+  'appointment.no_show': {
+    version: 1,
+    aggregate: 'Appointment',
+    description: 'The patient did not come to the appointment.',
+    payload: appointment,
+  },
+  'appointment.reminder': {
+    version: 1,
+    aggregate: 'Appointment',
+    description: 'An appointment starts soon (APPOINTMENT_REMINDER_HOURS); emitted once per appointment and time.',
+    payload: appointment,
+  },
+} as const satisfies Record<string, EventDefinition>;
+
+export interface EventDefinition {
+  version: number;
+  aggregate: string;
+  description: string;
+  payload: z.ZodType<Record<string, unknown>>;
+}
+
+export type EventType = keyof typeof EVENTS;
+export type EventPayload<T extends EventType> = z.input<(typeof EVENTS)[T]['payload']>;
+
+export const EVENT_TYPES = Object.keys(EVENTS) as EventType[];
