@@ -1,12 +1,17 @@
 /// <reference lib="dom" />
 // Functions passed to page.evaluate run in the browser.
+import fs from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { simpleParser } from 'mailparser';
 import { generate } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type EventDelivery, startServerDelivery } from '../../src/events.js';
 import type { Role } from '../../src/platform/http/access.js';
 import { SYSTEM_CONTEXT } from '../../src/server.js';
 import { createTestApp, TEST_PASSWORD, type TestApp, uniqueDocument } from '../support/app.js';
+import { eventually } from '../support/wait.js';
 import { CHROMIUM, ensureWebBuilt, expectAccessible, launch, screenshot, watchConsole } from './browser.js';
 
 /**
@@ -15,6 +20,7 @@ import { CHROMIUM, ensureWebBuilt, expectAccessible, launch, screenshot, watchCo
  */
 describe.skipIf(!CHROMIUM)('web app in Chromium', () => {
   let t: TestApp;
+  let delivery: EventDelivery;
   let base: string;
   let browser: Browser;
   let context: BrowserContext;
@@ -45,9 +51,27 @@ describe.skipIf(!CHROMIUM)('web app in Chromium', () => {
     await page.getByRole('button', { name: 'Entrar' }).click();
   }
 
+  /** The reset link of the e-mail the server wrote to `email`, as a path on this server. */
+  const resetLinkFor = (email: string) =>
+    eventually(async () => {
+      const folder = path.join(t.config.DATA_DIR, 'mail');
+      const names = (await fs.readdir(folder).catch(() => [])).filter((n) => n.endsWith('.eml'));
+      for (const name of names) {
+        const mail = await simpleParser(await fs.readFile(path.join(folder, name)));
+        const link = mail.text?.match(/https?:\/\/\S+\/reset-password\?token=\S+/)?.[0];
+        if (link && mail.to && !Array.isArray(mail.to) && mail.to.value[0]?.address === email) {
+          const url = new URL(link);
+          return `${url.pathname}${url.search}`;
+        }
+      }
+      return undefined;
+    }, `the reset e-mail to ${email}`);
+
   beforeAll(async () => {
     ensureWebBuilt();
-    t = await createTestApp('pglite', { LOGIN_MAX_FAILURES: '3' });
+    // Without SMTP_URL the mailer writes each e-mail as an .eml file under DATA_DIR/mail.
+    t = await createTestApp('pglite', { LOGIN_MAX_FAILURES: '3', OUTBOX_POLL_MS: '50' });
+    delivery = await startServerDelivery(t.config, t.database.db, t.app.clinica.consumers, t.app.log);
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     browser = await launch();
@@ -57,6 +81,7 @@ describe.skipIf(!CHROMIUM)('web app in Chromium', () => {
   });
   afterAll(async () => {
     await browser?.close();
+    await delivery?.stop();
     await t?.close();
   });
 
@@ -431,6 +456,115 @@ describe.skipIf(!CHROMIUM)('web app in Chromium', () => {
     expect(text).not.toContain('Ajena');
     expect(text).not.toContain(stranger.patientNumber);
     expect(errors.filter((e) => !/status of 40[03]/.test(e))).toEqual([]);
+  });
+
+  it('a user who forgot their password gets a link by e-mail, chooses a new one and signs in with it', async () => {
+    const desk = await user(['admissions']);
+    await newPage();
+    await page.goto(`${base}/`);
+    await page.getByLabel('Correo electrónico').fill(desk.email);
+    await page.getByRole('link', { name: '¿Ha olvidado su contraseña?' }).click();
+    await page.getByRole('heading', { name: 'Restablecer la contraseña' }).waitFor();
+    // What the user had typed on the sign-in page comes along.
+    expect(await page.getByLabel('Correo electrónico').inputValue()).toBe(desk.email);
+    await expectAccessible(page, 'forgot password');
+    await screenshot(page, 'forgot-password');
+    await page.getByRole('button', { name: 'Enviar el enlace' }).click();
+    await expect
+      .poll(() => page.getByTestId('forgot-sent').textContent())
+      .toMatch(/^Si existe una cuenta con esa dirección, le hemos enviado un enlace válido durante 60 minutos/);
+    await expectAccessible(page, 'reset link sent');
+
+    const link = await resetLinkFor(desk.email);
+    await page.goto(`${base}${link}`);
+    await page.getByRole('heading', { name: 'Elegir una contraseña nueva' }).waitFor();
+    const password = page.getByRole('textbox', { name: 'Contraseña nueva', exact: true });
+    const confirm = page.getByRole('textbox', { name: 'Repita la contraseña nueva' });
+    await password.fill('corta');
+    await confirm.fill('otra');
+    await page.getByRole('button', { name: 'Guardar la contraseña' }).click();
+    await page.getByText('Las contraseñas no coinciden.').waitFor();
+    // The server's reason, on the field it names.
+    await confirm.fill('corta');
+    await page.getByRole('button', { name: 'Guardar la contraseña' }).click();
+    await page.getByText(/^Debe tener al menos \d+ caracteres\.$/).waitFor();
+    await expectAccessible(page, 'reset password with errors');
+    await screenshot(page, 'reset-password');
+    const newPassword = `${TEST_PASSWORD}-olvidada`;
+    await password.fill(newPassword);
+    await confirm.fill(newPassword);
+    await page.getByRole('button', { name: 'Guardar la contraseña' }).click();
+    await page.getByTestId('reset-done').waitFor();
+    await expectAccessible(page, 'password reset done');
+
+    // A link works once.
+    await page.goto(`${base}${link}`);
+    await password.fill(newPassword);
+    await confirm.fill(newPassword);
+    await page.getByRole('button', { name: 'Guardar la contraseña' }).click();
+    await expect
+      .poll(() => page.getByTestId('reset-invalid').textContent())
+      .toBe('Este enlace no es válido, ya se usó o ha caducado.');
+    await expectAccessible(page, 'used reset link');
+    await page.getByRole('link', { name: 'Pedir un enlace nuevo' }).click();
+    await page.getByRole('heading', { name: 'Restablecer la contraseña' }).waitFor();
+
+    await page.getByRole('link', { name: 'Volver a iniciar sesión' }).click();
+    await signIn(desk.email, newPassword, { open: false });
+    await page.getByRole('heading', { name: 'Pacientes' }).waitFor();
+    const old = await t.call({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: desk.email, password: TEST_PASSWORD },
+    });
+    expect(old.statusCode).toBe(401);
+    // The too-short password and the spent link are the expected refusals.
+    expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+  });
+
+  it('a user turns e-mail reminders off; an admin reads the e-mail log, filtered, on a phone too', async () => {
+    const clerk = await user(['results']);
+    await newPage();
+    await signIn(clerk.email);
+    await page.getByRole('link', { name: 'Cuenta y seguridad' }).click();
+    const card = page.getByTestId('notifications-card');
+    const reminders = card.getByRole('switch', { name: 'Enviarme recordatorios y novedades por correo' });
+    await expect.poll(() => reminders.isChecked()).toBe(true);
+    await card.getByText(/^Los correos sobre la seguridad de su cuenta .* se envían siempre\.$/).waitFor();
+    await reminders.click({ force: true });
+    await page.getByText('Preferencias guardadas.').waitFor();
+    await expect.poll(() => reminders.isChecked()).toBe(false);
+    await expectAccessible(page, 'account notifications');
+    await screenshot(page, 'account-notifications');
+    const me = await t.call({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: clerk.email, password: TEST_PASSWORD },
+    });
+    expect(me.json().user.emailNotifications).toBe(false);
+    await context.close();
+
+    const admin = await user(['admin']);
+    await newPage();
+    await signIn(admin.email);
+    await page.getByRole('link', { name: 'Registro de correo' }).click();
+    const list = page.getByTestId('mail-list');
+    await list.waitFor();
+    await page.getByLabel('Destinatario').fill(clerk.email);
+    await page.getByRole('button', { name: 'Filtrar' }).click();
+    // The account-created e-mail is essential: sent whatever the preference.
+    const row = list.locator('tbody tr', { hasText: 'Cuenta creada' });
+    await expect.poll(() => list.locator('tbody tr').count()).toBe(1);
+    await expect.poll(() => row.textContent()).toContain('Enviado');
+    expect(await row.textContent()).toContain(clerk.email);
+    await expectAccessible(page, 'e-mail log');
+    await screenshot(page, 'admin-mail');
+    await page.getByRole('button', { name: 'Limpiar' }).click();
+    await expect.poll(() => list.locator('tbody tr').count()).toBeGreaterThan(1);
+    await page.setViewportSize({ width: 375, height: 740 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await expectAccessible(page, 'e-mail log on a phone');
+    expect(errors).toEqual([]);
   });
 
   it('switches to English and remembers it', async () => {

@@ -3,6 +3,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AuditEvent } from '../../src/modules/audit/audit.schemas.js';
+import { RESET_LINK_MINUTES } from '../../src/modules/identity/password-reset.js';
+import { DeliveryStatus } from '../../src/modules/notifications/notifications.schemas.js';
+import { TEMPLATE_NAMES } from '../../src/modules/notifications/templates.js';
 import { Category, Sex } from '../../src/modules/patients/patients.schemas.js';
 import { ROLES } from '../../src/platform/http/access.js';
 import en from '../../web/src/i18n/en.json' with { type: 'json' };
@@ -66,7 +69,9 @@ describe('web app translations', () => {
     const missing = [...used].filter(([k]) => !exists(esKeys, k) || !exists(enKeys, k)).map(([k, f]) => `${k} (${f})`);
     expect(missing).toEqual([]);
     // Keys built from a value (`roles.${r}`) are checked against every value the server can send.
-    expect(new Set(dynamic.map((k) => k.split('.')[0]))).toEqual(new Set(['roles', 'sex', 'category', 'outcome']));
+    expect(new Set(dynamic.map((k) => k.split('.')[0]))).toEqual(
+      new Set(['roles', 'sex', 'category', 'outcome', 'deliveryStatus', 'mailTemplate']),
+    );
   });
 
   it('translates the field error codes the server sends (others fall back to its message)', () => {
@@ -84,10 +89,17 @@ describe('web app translations', () => {
       sex: Sex.options,
       category: Category.options,
       outcome: AuditEvent.shape.outcome.options,
+      deliveryStatus: DeliveryStatus.options,
+      mailTemplate: TEMPLATE_NAMES,
     };
     const missing = Object.entries(values).flatMap(([group, vs]) =>
       vs.map((v) => `${group}.${v}`).filter((k) => !esKeys.has(k) || !enKeys.has(k)),
     );
     expect(missing).toEqual([]);
+  });
+
+  it('tells how long a reset link works as long as the server lets it work', () => {
+    expect(es.forgot.sent).toContain(`${RESET_LINK_MINUTES} minutos`);
+    expect(en.forgot.sent).toContain(`${RESET_LINK_MINUTES} minutes`);
   });
 });

@@ -13,6 +13,8 @@ const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, n
   lazy(async () => ({ default: (await load())[name] }));
 const AccountPage = page(() => import('./pages/AccountPage'), 'AccountPage');
 const AuditPage = page(() => import('./pages/AuditPage'), 'AuditPage');
+const ForgotPasswordPage = page(() => import('./pages/ForgotPasswordPage'), 'ForgotPasswordPage');
+const MailPage = page(() => import('./pages/MailPage'), 'MailPage');
 const PatientDetailPage = page(() => import('./pages/PatientDetailPage'), 'PatientDetailPage');
 const PatientFormPage = page(() => import('./pages/PatientFormPage'), 'PatientFormPage');
 const PatientsPage = page(() => import('./pages/PatientsPage'), 'PatientsPage');
@@ -20,6 +22,13 @@ const PortalPage = page(() => import('./pages/PortalPage'), 'PortalPage');
 const SystemPage = page(() => import('./pages/SystemPage'), 'SystemPage');
 const UsersPage = page(() => import('./pages/UsersPage'), 'UsersPage');
 const RegisterPage = page(() => import('./pages/RegisterPage'), 'RegisterPage');
+const ResetPasswordPage = page(() => import('./pages/ResetPasswordPage'), 'ResetPasswordPage');
+
+/** Opened from e-mail links, so they show whether or not this browser is signed in (maybe as someone else). */
+const PUBLIC_PAGES: Record<string, ComponentType> = {
+  '/forgot-password': ForgotPasswordPage,
+  '/reset-password': ResetPasswordPage,
+};
 
 function Guard({ roles, children }: { roles: readonly Role[]; children: ReactNode }) {
   const session = useSession();
@@ -51,14 +60,14 @@ function Home() {
 export function App() {
   const session = useSession();
   const location = useLocation();
+  const Public = PUBLIC_PAGES[location.pathname] ?? (!session && location.pathname === '/register' && RegisterPage);
+  if (Public)
+    return (
+      <Suspense fallback={<Loader />}>
+        <Public />
+      </Suspense>
+    );
   if (!session) {
-    if (location.pathname === '/register') {
-      return (
-        <Suspense fallback={<Loader />}>
-          <RegisterPage />
-        </Suspense>
-      );
-    }
     if (location.pathname !== '/login') {
       const next = location.pathname === '/' ? '' : `?next=${encodeURIComponent(location.pathname + location.search)}`;
       return <Navigate to={`/login${next}`} replace />;
@@ -157,6 +166,14 @@ export function App() {
             element={
               <Guard roles={ACCESS.admin}>
                 <AuditPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/admin/mail"
+            element={
+              <Guard roles={ACCESS.admin}>
+                <MailPage />
               </Guard>
             }
           />

@@ -3,11 +3,17 @@ import i18n from '../i18n';
 import type { paths } from './schema';
 import { freshSession, getSession, setSession } from './session';
 
-const SIGN_IN_PATHS = new Set(['/api/v1/auth/login', '/api/v1/auth/register', '/api/v1/auth/refresh']);
+const SIGN_IN_PATHS = new Set([
+  '/api/v1/auth/login',
+  '/api/v1/auth/register',
+  '/api/v1/auth/refresh',
+  '/api/v1/auth/password-reset',
+  '/api/v1/auth/password-reset/confirm',
+]);
 
 const auth: Middleware = {
   async onRequest({ request, schemaPath }) {
-    // Signing in, registering and refreshing carry no bearer token (and must not wait on a refresh).
+    // Signing in, registering, refreshing and resetting a password carry no bearer token (and must not wait on a refresh).
     if (SIGN_IN_PATHS.has(schemaPath)) return request;
     const session = await freshSession();
     if (session) request.headers.set('authorization', `Bearer ${session.accessToken}`);

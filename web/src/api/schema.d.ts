@@ -41,6 +41,2055 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find appointments
+         * @description By start time. A patient sees only their own.
+         *
+         *     Allowed: patient, admissions, doctor, admin.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    /** @description Appointments starting at or after this instant */
+                    from?: string;
+                    limit?: number;
+                    patientId?: string;
+                    practitionerId?: string;
+                    status?: "booked" | "confirmed" | "checked_in" | "done" | "no_show" | "cancelled";
+                    /** @description Appointments starting before this instant */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                cancellationReason?: string;
+                                /** @description ISO-8601 instant in UTC */
+                                cancelledAt?: string;
+                                /** @enum {string} */
+                                cancelledBy?: "patient" | "staff";
+                                /** @description ISO-8601 instant in UTC */
+                                checkedInAt?: string;
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                /** @description ISO-8601 instant in UTC */
+                                end: string;
+                                /** Format: uuid */
+                                id: string;
+                                notes?: string;
+                                /** @description APT/00001 */
+                                number: string;
+                                /** @enum {string} */
+                                patientCategory: "new" | "returning";
+                                /** Format: uuid */
+                                patientId: string;
+                                /** Format: uuid */
+                                practitionerId: string;
+                                /** @description ISO-8601 instant in UTC */
+                                reminderSentAt?: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Who booked it
+                                 */
+                                responsibleUserId?: string;
+                                /** @description ISO-8601 instant in UTC */
+                                start: string;
+                                /** @enum {string} */
+                                status: "booked" | "confirmed" | "checked_in" | "done" | "no_show" | "cancelled";
+                                treatmentIds: string[];
+                                /** @enum {string} */
+                                type: "consultation" | "follow_up" | "procedure" | "emergency";
+                                /** @description ISO-8601 instant in UTC */
+                                updatedAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Book an appointment
+         * @description The time must lie within the practitioner's working hours and outside their absences. A time already taken answers 409 with `code: "slot_taken"`; other 409 codes: `outside_working_hours`, `practitioner_unavailable`, `patient_busy`. A patient books only for themselves and not in the past (422).
+         *
+         *     Allowed: patient, admissions, doctor, admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        end: string;
+                        notes?: string;
+                        /**
+                         * @description Default: the patient record's category
+                         * @enum {string}
+                         */
+                        patientCategory?: "new" | "returning";
+                        /** Format: uuid */
+                        patientId: string;
+                        /** Format: uuid */
+                        practitionerId: string;
+                        /** Format: date-time */
+                        start: string;
+                        /** @default [] */
+                        treatmentIds?: string[];
+                        /**
+                         * @default consultation
+                         * @enum {string}
+                         */
+                        type?: "consultation" | "follow_up" | "procedure" | "emergency";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cancellationReason?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            cancelledAt?: string;
+                            /** @enum {string} */
+                            cancelledBy?: "patient" | "staff";
+                            /** @description ISO-8601 instant in UTC */
+                            checkedInAt?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** @description ISO-8601 instant in UTC */
+                            end: string;
+                            /** Format: uuid */
+                            id: string;
+                            notes?: string;
+                            /** @description APT/00001 */
+                            number: string;
+                            /** @enum {string} */
+                            patientCategory: "new" | "returning";
+                            /** Format: uuid */
+                            patientId: string;
+                            /** Format: uuid */
+                            practitionerId: string;
+                            /** @description ISO-8601 instant in UTC */
+                            reminderSentAt?: string;
+                            /**
+                             * Format: uuid
+                             * @description Who booked it
+                             */
+                            responsibleUserId?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            start: string;
+                            /** @enum {string} */
+                            status: "booked" | "confirmed" | "checked_in" | "done" | "no_show" | "cancelled";
+                            treatmentIds: string[];
+                            /** @enum {string} */
+                            type: "consultation" | "follow_up" | "procedure" | "emergency";
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read an appointment
+         * @description Allowed: patient, admissions, doctor, admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cancellationReason?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            cancelledAt?: string;
+                            /** @enum {string} */
+                            cancelledBy?: "patient" | "staff";
+                            /** @description ISO-8601 instant in UTC */
+                            checkedInAt?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** @description ISO-8601 instant in UTC */
+                            end: string;
+                            /** Format: uuid */
+                            id: string;
+                            notes?: string;
+                            /** @description APT/00001 */
+                            number: string;
+                            /** @enum {string} */
+                            patientCategory: "new" | "returning";
+                            /** Format: uuid */
+                            patientId: string;
+                            /** Format: uuid */
+                            practitionerId: string;
+                            /** @description ISO-8601 instant in UTC */
+                            reminderSentAt?: string;
+                            /**
+                             * Format: uuid
+                             * @description Who booked it
+                             */
+                            responsibleUserId?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            start: string;
+                            /** @enum {string} */
+                            status: "booked" | "confirmed" | "checked_in" | "done" | "no_show" | "cancelled";
+                            treatmentIds: string[];
+                            /** @enum {string} */
+                            type: "consultation" | "follow_up" | "procedure" | "emergency";
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Move an appointment or change its treatments, type or notes
+         * @description Only booked or confirmed appointments; a moved one is booked again (to be confirmed and reminded).
+         *
+         *     Allowed: admissions, doctor, admin.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        end?: string;
+                        /** @description null removes the notes */
+                        notes?: string | null;
+                        /** Format: uuid */
+                        practitionerId?: string;
+                        /** Format: date-time */
+                        start?: string;
+                        treatmentIds?: string[];
+                        /** @enum {string} */
+                        type?: "consultation" | "follow_up" | "procedure" | "emergency";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cancellationReason?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            cancelledAt?: string;
+                            /** @enum {string} */
+                            cancelledBy?: "patient" | "staff";
+                            /** @description ISO-8601 instant in UTC */
+                            checkedInAt?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** @description ISO-8601 instant in UTC */
+                            end: string;
+                            /** Format: uuid */
+                            id: string;
+                            notes?: string;
+                            /** @description APT/00001 */
+                            number: string;
+                            /** @enum {string} */
+                            patientCategory: "new" | "returning";
+                            /** Format: uuid */
+                            patientId: string;
+                            /** Format: uuid */
+                            practitionerId: string;
+                            /** @description ISO-8601 instant in UTC */
+                            reminderSentAt?: string;
+                            /**
+                             * Format: uuid
+                             * @description Who booked it
+                             */
+                            responsibleUserId?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            start: string;
+                            /** @enum {string} */
+                            status: "booked" | "confirmed" | "checked_in" | "done" | "no_show" | "cancelled";
+                            treatmentIds: string[];
+                            /** @enum {string} */
+                            type: "consultation" | "follow_up" | "procedure" | "emergency";
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/appointments/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an appointment
+         * @description Frees its time. A patient cancels only their own, up to APPOINTMENT_CANCEL_CUTOFF_HOURS before the start (409 `cancel_cutoff` after).
+         *
+         *     Allowed: patient, admissions, doctor, admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cancellationReason?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            cancelledAt?: string;
+                            /** @enum {string} */
+                            cancelledBy?: "patient" | "staff";
+                            /** @description ISO-8601 instant in UTC */
+                            checkedInAt?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** @description ISO-8601 instant in UTC */
+                            end: string;
+                            /** Format: uuid */
+                            id: string;
+                            notes?: string;
+                            /** @description APT/00001 */
+                            number: string;
+                            /** @enum {string} */
+                            patientCategory: "new" | "returning";
+                            /** Format: uuid */
+                            patientId: string;
+                            /** Format: uuid */
+                            practitionerId: string;
+                            /** @description ISO-8601 instant in UTC */
+                            reminderSentAt?: string;
+                            /**
+                             * Format: uuid
+                             * @description Who booked it
+                             */
+                            responsibleUserId?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            start: string;
+                            /** @enum {string} */
+                            status: "booked" | "confirmed" | "checked_in" | "done" | "no_show" | "cancelled";
+                            treatmentIds: string[];
+                            /** @enum {string} */
+                            type: "consultation" | "follow_up" | "procedure" | "emergency";
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments/{id}/check-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check the patient in
+         * @description Answers 409 when the appointment is not in a status that allows it.
+         *
+         *     Allowed: admissions, doctor, admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cancellationReason?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            cancelledAt?: string;
+                            /** @enum {string} */
+                            cancelledBy?: "patient" | "staff";
+                            /** @description ISO-8601 instant in UTC */
+                            checkedInAt?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** @description ISO-8601 instant in UTC */
+                            end: string;
+                            /** Format: uuid */
+                            id: string;
+                            notes?: string;
+                            /** @description APT/00001 */
+                            number: string;
+                            /** @enum {string} */
+                            patientCategory: "new" | "returning";
+                            /** Format: uuid */
+                            patientId: string;
+                            /** Format: uuid */
+                            practitionerId: string;
+                            /** @description ISO-8601 instant in UTC */
+                            reminderSentAt?: string;
+                            /**
+                             * Format: uuid
+                             * @description Who booked it
+                             */
+                            responsibleUserId?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            start: string;
+                            /** @enum {string} */
+                            status: "booked" | "confirmed" | "checked_in" | "done" | "no_show" | "cancelled";
+                            treatmentIds: string[];
+                            /** @enum {string} */
+                            type: "consultation" | "follow_up" | "procedure" | "emergency";
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm that the appointment will take place
+         * @description Answers 409 when the appointment is not in a status that allows it.
+         *
+         *     Allowed: patient, admissions, doctor, admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cancellationReason?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            cancelledAt?: string;
+                            /** @enum {string} */
+                            cancelledBy?: "patient" | "staff";
+                            /** @description ISO-8601 instant in UTC */
+                            checkedInAt?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** @description ISO-8601 instant in UTC */
+                            end: string;
+                            /** Format: uuid */
+                            id: string;
+                            notes?: string;
+                            /** @description APT/00001 */
+                            number: string;
+                            /** @enum {string} */
+                            patientCategory: "new" | "returning";
+                            /** Format: uuid */
+                            patientId: string;
+                            /** Format: uuid */
+                            practitionerId: string;
+                            /** @description ISO-8601 instant in UTC */
+                            reminderSentAt?: string;
+                            /**
+                             * Format: uuid
+                             * @description Who booked it
+                             */
+                            responsibleUserId?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            start: string;
+                            /** @enum {string} */
+                            status: "booked" | "confirmed" | "checked_in" | "done" | "no_show" | "cancelled";
+                            treatmentIds: string[];
+                            /** @enum {string} */
+                            type: "consultation" | "follow_up" | "procedure" | "emergency";
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments/{id}/done": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a checked-in appointment done
+         * @description Answers 409 when the appointment is not in a status that allows it.
+         *
+         *     Allowed: admissions, doctor, admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cancellationReason?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            cancelledAt?: string;
+                            /** @enum {string} */
+                            cancelledBy?: "patient" | "staff";
+                            /** @description ISO-8601 instant in UTC */
+                            checkedInAt?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** @description ISO-8601 instant in UTC */
+                            end: string;
+                            /** Format: uuid */
+                            id: string;
+                            notes?: string;
+                            /** @description APT/00001 */
+                            number: string;
+                            /** @enum {string} */
+                            patientCategory: "new" | "returning";
+                            /** Format: uuid */
+                            patientId: string;
+                            /** Format: uuid */
+                            practitionerId: string;
+                            /** @description ISO-8601 instant in UTC */
+                            reminderSentAt?: string;
+                            /**
+                             * Format: uuid
+                             * @description Who booked it
+                             */
+                            responsibleUserId?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            start: string;
+                            /** @enum {string} */
+                            status: "booked" | "confirmed" | "checked_in" | "done" | "no_show" | "cancelled";
+                            treatmentIds: string[];
+                            /** @enum {string} */
+                            type: "consultation" | "follow_up" | "procedure" | "emergency";
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments/{id}/no-show": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark that the patient did not come
+         * @description Answers 409 when the appointment is not in a status that allows it.
+         *
+         *     Allowed: admissions, doctor, admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cancellationReason?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            cancelledAt?: string;
+                            /** @enum {string} */
+                            cancelledBy?: "patient" | "staff";
+                            /** @description ISO-8601 instant in UTC */
+                            checkedInAt?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** @description ISO-8601 instant in UTC */
+                            end: string;
+                            /** Format: uuid */
+                            id: string;
+                            notes?: string;
+                            /** @description APT/00001 */
+                            number: string;
+                            /** @enum {string} */
+                            patientCategory: "new" | "returning";
+                            /** Format: uuid */
+                            patientId: string;
+                            /** Format: uuid */
+                            practitionerId: string;
+                            /** @description ISO-8601 instant in UTC */
+                            reminderSentAt?: string;
+                            /**
+                             * Format: uuid
+                             * @description Who booked it
+                             */
+                            responsibleUserId?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            start: string;
+                            /** @enum {string} */
+                            status: "booked" | "confirmed" | "checked_in" | "done" | "no_show" | "cancelled";
+                            treatmentIds: string[];
+                            /** @enum {string} */
+                            type: "consultation" | "follow_up" | "procedure" | "emergency";
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit-events": {
         parameters: {
             query?: never;
@@ -245,6 +2294,8 @@ export interface paths {
                             refreshToken: string;
                             user: {
                                 email: string;
+                                /** @description Reminders and updates by e-mail; account security e-mail is always sent */
+                                emailNotifications: boolean;
                                 /** Format: uuid */
                                 id: string;
                                 /** @enum {string} */
@@ -450,6 +2501,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             email: string;
+                            /** @description Reminders and updates by e-mail; account security e-mail is always sent */
+                            emailNotifications: boolean;
                             /** Format: uuid */
                             id: string;
                             /** @enum {string} */
@@ -496,7 +2549,108 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change your preferences
+         * @description Language of the app and e-mail, and whether to receive reminders and updates by e-mail.
+         *
+         *     Allowed: any signed-in user.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        emailNotifications?: boolean;
+                        /** @enum {string} */
+                        language?: "es" | "en";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            email: string;
+                            /** @description Reminders and updates by e-mail; account security e-mail is always sent */
+                            emailNotifications: boolean;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            language: "es" | "en";
+                            mfaEnabled: boolean;
+                            /** Format: uuid */
+                            patientId?: string;
+                            roles: ("patient" | "admissions" | "doctor" | "results" | "pharmacist" | "agent" | "admin")[];
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/v1/auth/mfa/disable": {
@@ -1025,6 +3179,214 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a password reset link
+         * @description Answers 202 whether or not the address has an account. An active account with a password gets an e-mail with a link valid for 60 minutes.
+         *
+         *     Allowed: anyone.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: email */
+                        email: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description No content */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with a reset link
+         * @description Spends the link and ends every session of the account.
+         *
+         *     Allowed: anyone.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        password: string;
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/refresh": {
         parameters: {
             query?: never;
@@ -1068,6 +3430,8 @@ export interface paths {
                             refreshToken: string;
                             user: {
                                 email: string;
+                                /** @description Reminders and updates by e-mail; account security e-mail is always sent */
+                                emailNotifications: boolean;
                                 /** Format: uuid */
                                 id: string;
                                 /** @enum {string} */
@@ -1225,6 +3589,8 @@ export interface paths {
                             refreshToken: string;
                             user: {
                                 email: string;
+                                /** @description Reminders and updates by e-mail; account security e-mail is always sent */
+                                emailNotifications: boolean;
                                 /** Format: uuid */
                                 id: string;
                                 /** @enum {string} */
@@ -1394,6 +3760,165 @@ export interface paths {
                             };
                             name: string;
                             version: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mail-deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The e-mail delivery log
+         * @description Every e-mail Clinica sent or tried to send, newest first: `retrying` ones are being tried again with back-off, `failed` ones gave up (see `clinica events dead-letters`).
+         *
+         *     Allowed: admin.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    /** @description Exact recipient address, any case */
+                    recipient?: string;
+                    status?: "sending" | "sent" | "retrying" | "failed" | "skipped";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                attempts: number;
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                /** Format: uuid */
+                                eventId: string;
+                                eventType: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                language: "es" | "en";
+                                lastError: string | null;
+                                messageId: string;
+                                providerMessageId: string | null;
+                                recipient: string;
+                                sentAt: string | null;
+                                /**
+                                 * @description skipped: the recipient switched these e-mails off
+                                 * @enum {string}
+                                 */
+                                status: "sending" | "sent" | "retrying" | "failed" | "skipped";
+                                template: string;
+                                /** @description ISO-8601 instant in UTC */
+                                updatedAt: string;
+                                userId: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
                         };
                     };
                 };
@@ -2624,6 +5149,1942 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/practitioners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List practitioners
+         * @description Active ones by name, unless `includeInactive=true`.
+         *
+         *     Allowed: any signed-in user.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Also list practitioners no longer active */
+                    includeInactive?: "true" | "false";
+                    isDentist?: "true" | "false";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                active: boolean;
+                                email?: string;
+                                /** Format: uuid */
+                                id: string;
+                                isDentist: boolean;
+                                mobile?: string;
+                                name: string;
+                                specialty?: string;
+                                /** Format: uuid */
+                                userId?: string;
+                                workingHours: {
+                                    dayOfWeek: number;
+                                    end: string;
+                                    /** @description Local time in the clinic time zone */
+                                    start: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add a practitioner
+         * @description Allowed: admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default true */
+                        active?: boolean;
+                        /**
+                         * Format: email
+                         * @description Work e-mail
+                         */
+                        email?: string;
+                        /** @default false */
+                        isDentist?: boolean;
+                        mobile?: string;
+                        /** @description Designation: the name patients see, e.g. "Dra. Ana Gil" */
+                        name: string;
+                        specialty?: string;
+                        /** @description The account this practitioner signs in with */
+                        userId?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            active: boolean;
+                            email?: string;
+                            /** Format: uuid */
+                            id: string;
+                            isDentist: boolean;
+                            mobile?: string;
+                            name: string;
+                            specialty?: string;
+                            /** Format: uuid */
+                            userId?: string;
+                            workingHours: {
+                                dayOfWeek: number;
+                                end: string;
+                                /** @description Local time in the clinic time zone */
+                                start: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/practitioners/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a practitioner, with their weekly working hours
+         * @description Allowed: any signed-in user.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            active: boolean;
+                            email?: string;
+                            /** Format: uuid */
+                            id: string;
+                            isDentist: boolean;
+                            mobile?: string;
+                            name: string;
+                            specialty?: string;
+                            /** Format: uuid */
+                            userId?: string;
+                            workingHours: {
+                                dayOfWeek: number;
+                                end: string;
+                                /** @description Local time in the clinic time zone */
+                                start: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Replace a practitioner's details
+         * @description Working hours and exceptions have their own routes.
+         *
+         *     Allowed: admin.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default true */
+                        active?: boolean;
+                        /**
+                         * Format: email
+                         * @description Work e-mail
+                         */
+                        email?: string;
+                        /** @default false */
+                        isDentist?: boolean;
+                        mobile?: string;
+                        /** @description Designation: the name patients see, e.g. "Dra. Ana Gil" */
+                        name: string;
+                        specialty?: string;
+                        /** @description The account this practitioner signs in with */
+                        userId?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            active: boolean;
+                            email?: string;
+                            /** Format: uuid */
+                            id: string;
+                            isDentist: boolean;
+                            mobile?: string;
+                            name: string;
+                            specialty?: string;
+                            /** Format: uuid */
+                            userId?: string;
+                            workingHours: {
+                                dayOfWeek: number;
+                                end: string;
+                                /** @description Local time in the clinic time zone */
+                                start: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/practitioners/{id}/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Free slots on one local day
+         * @description Working hours minus absences and booked appointments, in slots as long as the treatment (or `durationMinutes`, default 30), none in the past.
+         *
+         *     Allowed: any signed-in user.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description A local date in the clinic time zone */
+                    date: string;
+                    /** @description Slot length when no treatment is given; default 30 */
+                    durationMinutes?: number;
+                    /** @description Slots as long as this treatment */
+                    treatmentId?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            date: string;
+                            durationMinutes: number;
+                            /** @description Free slots only, none in the past */
+                            slots: {
+                                /** @description ISO-8601 instant in UTC */
+                                end: string;
+                                /** @description ISO-8601 instant in UTC */
+                                start: string;
+                            }[];
+                            timeZone: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/practitioners/{id}/exceptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Absences (holidays, leave) that have not ended
+         * @description Allowed: admissions, doctor, admin.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Exceptions ending after this instant; default now */
+                    from?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description ISO-8601 instant in UTC */
+                                end: string;
+                                endDate?: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                practitionerId: string;
+                                reason: string;
+                                /** @description ISO-8601 instant in UTC */
+                                start: string;
+                                /** @description Set for whole days */
+                                startDate?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add an absence
+         * @description Whole local days (`startDate`, `endDate`, both included) or a span of time (`start`, `end`). No slots are offered in it; existing appointments are kept.
+         *
+         *     Allowed: admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        end?: string;
+                        endDate?: string;
+                        /** @description e.g. holiday, leave, course */
+                        reason: string;
+                        /** Format: date-time */
+                        start?: string;
+                        startDate?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description ISO-8601 instant in UTC */
+                            end: string;
+                            endDate?: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            practitionerId: string;
+                            reason: string;
+                            /** @description ISO-8601 instant in UTC */
+                            start: string;
+                            /** @description Set for whole days */
+                            startDate?: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/practitioners/{id}/exceptions/{exceptionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove an absence
+         * @description Allowed: admin.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    exceptionId: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/practitioners/{id}/hours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace the weekly working hours
+         * @description Local times in the clinic time zone (CLINIC_TIMEZONE); several intervals per day, none overlapping. Existing appointments are kept.
+         *
+         *     Allowed: admin.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The whole week; replaces what was there */
+                        workingHours: {
+                            dayOfWeek: number;
+                            end: string;
+                            /** @description Local time in the clinic time zone */
+                            start: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            active: boolean;
+                            email?: string;
+                            /** Format: uuid */
+                            id: string;
+                            isDentist: boolean;
+                            mobile?: string;
+                            name: string;
+                            specialty?: string;
+                            /** Format: uuid */
+                            userId?: string;
+                            workingHours: {
+                                dayOfWeek: number;
+                                end: string;
+                                /** @description Local time in the clinic time zone */
+                                start: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/treatments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The treatments catalogue
+         * @description Allowed: any signed-in user.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Also list withdrawn treatments */
+                    includeInactive?: "true" | "false";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                active: boolean;
+                                code: string;
+                                /** @description Exact decimal, e.g. "45.00" */
+                                cost: string;
+                                /** @description Length of one slot for this treatment */
+                                durationMinutes: number;
+                                /** Format: uuid */
+                                id: string;
+                                isDental: boolean;
+                                name: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add a treatment
+         * @description Answers 409 when the code is taken.
+         *
+         *     Allowed: admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default true */
+                        active?: boolean;
+                        code: string;
+                        cost: string;
+                        durationMinutes: number;
+                        /** @default false */
+                        isDental?: boolean;
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            active: boolean;
+                            code: string;
+                            /** @description Exact decimal, e.g. "45.00" */
+                            cost: string;
+                            /** @description Length of one slot for this treatment */
+                            durationMinutes: number;
+                            /** Format: uuid */
+                            id: string;
+                            isDental: boolean;
+                            name: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/treatments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace a treatment
+         * @description Set `active: false` to withdraw it; appointments that name it keep it.
+         *
+         *     Allowed: admin.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default true */
+                        active?: boolean;
+                        code: string;
+                        cost: string;
+                        durationMinutes: number;
+                        /** @default false */
+                        isDental?: boolean;
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            active: boolean;
+                            code: string;
+                            /** @description Exact decimal, e.g. "45.00" */
+                            cost: string;
+                            /** @description Length of one slot for this treatment */
+                            durationMinutes: number;
+                            /** Format: uuid */
+                            id: string;
+                            isDental: boolean;
+                            name: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

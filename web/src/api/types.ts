@@ -9,3 +9,5 @@ export type DuplicateCandidate = CreatedPatient['possibleDuplicates'][number];
 export type User = Json<paths['/api/v1/users/{id}']['get']['responses'][200]>;
 export type AuditEvent = Json<paths['/api/v1/audit-events']['get']['responses'][200]>['items'][number];
 export type AuditQuery = NonNullable<paths['/api/v1/audit-events']['get']['parameters']['query']>;
+export type MailDelivery = Json<paths['/api/v1/mail-deliveries']['get']['responses'][200]>['items'][number];
+export type MailDeliveryStatus = MailDelivery['status'];

@@ -23,6 +23,7 @@ export function useNavItems(): NavItem[] {
     { to: '/helpdesk', label: t('nav.helpdesk'), roles: ACCESS.helpdesk },
     { to: '/admin/users', label: t('nav.users'), roles: ACCESS.admin },
     { to: '/admin/audit', label: t('nav.audit'), roles: ACCESS.admin },
+    { to: '/admin/mail', label: t('nav.mail'), roles: ACCESS.admin },
     { to: '/admin/system', label: t('nav.system'), roles: ACCESS.admin },
     { to: '/account', label: t('nav.account'), roles: ACCESS.account },
   ];

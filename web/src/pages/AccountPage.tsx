@@ -8,17 +8,20 @@ import {
   Image,
   Loader,
   PasswordInput,
+  Select,
   SimpleGrid,
   Stack,
+  Switch,
   Text,
   TextInput,
   Title,
 } from '@mantine/core';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import QRCode from 'qrcode';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, unwrap } from '../api/client';
+import { LANGUAGES, type Language, setLanguage } from '../i18n';
 import { notify } from '../notify';
 
 type Step =
@@ -218,6 +221,60 @@ function MfaCard() {
   );
 }
 
+type Preferences = { language?: Language; emailNotifications?: boolean };
+
+/** Each language in its own words, as language pickers name them. */
+const LANGUAGE_NAMES: Record<Language, string> = { es: 'Español', en: 'English' };
+
+/** What the user wants by e-mail, and in which language; each change is saved at once. */
+function NotificationsCard() {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const me = useQuery({ queryKey: ['me'], queryFn: () => unwrap(api.GET('/api/v1/auth/me')) });
+  const save = useMutation({
+    mutationFn: (body: Preferences) => unwrap(api.PATCH('/api/v1/auth/me', { body })),
+    onSuccess: (user, body) => {
+      queryClient.setQueryData(['me'], user);
+      // The e-mail language is the app's too: choosing it here should not leave the screen in the other.
+      if (body.language) setLanguage(body.language);
+      notify(t('account.preferencesSaved'));
+    },
+    onError: (err) => notify(err.message, 'red'),
+  });
+  // While saving, show the choice just made rather than flick back to the stored one.
+  const shown = { ...me.data, ...(save.isPending ? save.variables : {}) };
+  return (
+    <Card withBorder data-testid="notifications-card">
+      <Stack>
+        <Title order={3} size="h4">
+          {t('account.notificationsTitle')}
+        </Title>
+        {me.isPending && <Loader size="sm" />}
+        {me.data && (
+          <>
+            <Switch
+              label={t('account.emailNotifications')}
+              description={t('account.securityAlways')}
+              checked={shown.emailNotifications ?? false}
+              disabled={save.isPending}
+              onChange={(e) => save.mutate({ emailNotifications: e.currentTarget.checked })}
+            />
+            <Select
+              label={t('language.label')}
+              description={t('account.languageHelp')}
+              allowDeselect={false}
+              value={shown.language ?? null}
+              disabled={save.isPending}
+              onChange={(v) => v && save.mutate({ language: v as Language })}
+              data={LANGUAGES.map((l) => ({ value: l, label: LANGUAGE_NAMES[l] }))}
+            />
+          </>
+        )}
+      </Stack>
+    </Card>
+  );
+}
+
 function PasswordCard() {
   const { t } = useTranslation();
   const [currentPassword, setCurrent] = useState('');
@@ -293,6 +350,7 @@ export function AccountPage() {
       <Title order={2}>{t('account.title')}</Title>
       <MfaCard />
       <PasswordCard />
+      <NotificationsCard />
     </Stack>
   );
 }

@@ -94,9 +94,14 @@ export function LoginPage() {
         {mfa ? t('auth.verify') : t('auth.signIn')}
       </Button>
       {!mfa && (
-        <Anchor component={Link} to="/register" ta="center">
-          {t('register.link')}
-        </Anchor>
+        <>
+          <Anchor component={Link} to="/forgot-password" state={{ email }} ta="center">
+            {t('auth.forgotPassword')}
+          </Anchor>
+          <Anchor component={Link} to="/register" ta="center">
+            {t('register.link')}
+          </Anchor>
+        </>
       )}
       {mfa && (
         <Button
