@@ -2,6 +2,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 
 /** A port nobody listens on right now (on 127.0.0.1). */
 export function freePort(): Promise<number> {
@@ -216,4 +217,38 @@ export async function dropBenchDatabase(
   } catch (err) {
     log(`Could not drop database ${database.name}: ${String(err)} — drop it by hand.`);
   }
+}
+
+/**
+ * Replaces one benchmark's generated block in docs/performance.md (between its markers),
+ * keeping what is written around it; appends the section under `title` the first time.
+ */
+export function updatePerformanceSection(
+  root: string,
+  block: { key: string; command: string; title: string },
+  summary: string,
+  jsonName: string,
+) {
+  const begin = `<!-- bench:${block.key}:begin (written by ${block.command}) -->`;
+  const end = `<!-- bench:${block.key}:end -->`;
+  const file = path.join(root, 'docs', 'performance.md');
+  const generated = [
+    begin,
+    '### Latest run',
+    '',
+    summary,
+    '',
+    `Raw figures: [bench/results/${jsonName}](../bench/results/${jsonName}).`,
+    end,
+  ].join('\n');
+  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end);
+  if (from >= 0 && to > from) {
+    text = text.slice(0, from) + generated + text.slice(to + end.length);
+  } else {
+    text = `${text || '# Performance\n'}\n## ${block.title}\n\n${generated}\n`;
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
 }

@@ -50,6 +50,7 @@ import {
   sleep,
   startChild,
   stopChild,
+  updatePerformanceSection,
   waitReady,
 } from './lib.js';
 
@@ -558,40 +559,19 @@ async function main() {
     mdPath,
     `# Patient API benchmark, ${date}\n\n${summary}\n\nRaw figures: ${path.basename(jsonPath)}.\n`,
   );
-  if (official) updatePerformanceDoc(summary, path.basename(jsonPath));
+  if (official)
+    updatePerformanceSection(
+      ROOT,
+      { key: 'patients-api', command: 'npm run bench', title: 'Patient API (issue: platform foundation)' },
+      summary,
+      path.basename(jsonPath),
+    );
 
   log(`\n${summary}\n`);
   log(
     `Wrote ${path.relative(ROOT, jsonPath)}, ${path.relative(ROOT, mdPath)}${official ? ' and docs/performance.md' : ''}.`,
   );
   if (settings.cpuProfile) log(`CPU profiles (written when the servers stop): ${path.join(workDir, 'profile')}`);
-}
-
-const BEGIN = '<!-- bench:patients-api:begin (written by npm run bench) -->';
-const END = '<!-- bench:patients-api:end -->';
-
-/** Replaces the generated part of the section; what is written around it is kept. */
-function updatePerformanceDoc(summary: string, jsonName: string) {
-  const file = path.join(ROOT, 'docs', 'performance.md');
-  const generated = [
-    BEGIN,
-    '### Latest run',
-    '',
-    summary,
-    '',
-    `Raw figures: [bench/results/${jsonName}](../bench/results/${jsonName}).`,
-    END,
-  ].join('\n');
-  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const from = text.indexOf(BEGIN);
-  const to = text.indexOf(END);
-  if (from >= 0 && to > from) {
-    text = text.slice(0, from) + generated + text.slice(to + END.length);
-  } else {
-    text = `${text || '# Performance\n'}\n## Patient API (issue: platform foundation)\n\n${generated}\n`;
-  }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, text);
 }
 
 try {
