@@ -9,6 +9,14 @@ import type { Registry } from 'prom-client';
 import type { Config } from './config.js';
 import { type Consumers, createConsumers } from './events.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
+import { moveClinicalRecord } from './modules/clinical/clinical.merge.js';
+import { clinicalRoutes } from './modules/clinical/clinical.routes.js';
+import { ClinicalService } from './modules/clinical/clinical.service.js';
+import { moveDentalChart } from './modules/dentistry/dentistry.repository.js';
+import { dentistryRoutes } from './modules/dentistry/dentistry.routes.js';
+import { DentistryService } from './modules/dentistry/dentistry.service.js';
+import { historyRoutes } from './modules/history/history.routes.js';
+import { HistoryService } from './modules/history/history.service.js';
 import { relinkPatient } from './modules/identity/identity.repository.js';
 import { identityRoutes } from './modules/identity/identity.routes.js';
 import { IdentityService } from './modules/identity/identity.service.js';
@@ -19,6 +27,9 @@ import { UsersService } from './modules/identity/users.service.js';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
 import { patientsRoutes } from './modules/patients/patients.routes.js';
 import { PatientsService } from './modules/patients/patients.service.js';
+import { movePrescriptions } from './modules/prescriptions/prescriptions.repository.js';
+import { prescriptionsRoutes } from './modules/prescriptions/prescriptions.routes.js';
+import { PrescriptionsService } from './modules/prescriptions/prescriptions.service.js';
 import { practitionersRoutes } from './modules/scheduling/practitioners.routes.js';
 import { PractitionersService } from './modules/scheduling/practitioners.service.js';
 import { moveAppointments } from './modules/scheduling/scheduling.repository.js';
@@ -47,6 +58,10 @@ export interface Clinica {
   passwordResets: PasswordResetService;
   practitioners: PractitionersService;
   scheduling: SchedulingService;
+  clinical: ClinicalService;
+  dentistry: DentistryService;
+  prescriptions: PrescriptionsService;
+  history: HistoryService;
   metrics: Registry;
   /** Event handlers (the mailer, ...); `clinica start` and `clinica worker` deliver events to them. */
   consumers: Consumers;
@@ -64,7 +79,13 @@ declare module 'fastify' {
 export async function createServices(config: Config, db: Database) {
   const audit = new AuditTrail(db);
   const tokens = await TokenService.open(db, config.PUBLIC_URL, config.ACCESS_TOKEN_TTL_SECONDS);
-  const patients = new PatientsService(db, audit, [relinkPatient, moveAppointments]);
+  const patients = new PatientsService(db, audit, [
+    relinkPatient,
+    moveAppointments,
+    moveClinicalRecord,
+    moveDentalChart,
+    movePrescriptions,
+  ]);
   const liveness = new SessionLiveness(db, config.SESSION_CHECK_SECONDS);
   const identity = new IdentityService(db, audit, tokens, patients, liveness, config);
   const users = new UsersService(db, audit, identity);
@@ -74,13 +95,33 @@ export async function createServices(config: Config, db: Database) {
     cancelCutoffHours: config.APPOINTMENT_CANCEL_CUTOFF_HOURS,
   });
   const passwordResets = new PasswordResetService(db, audit, liveness);
+  const clinical = new ClinicalService(db, audit);
+  const dentistry = new DentistryService(db, audit);
+  const documents = { clinicName: config.CLINIC_NAME, timeZone: config.CLINIC_TIMEZONE };
+  const prescriptions = new PrescriptionsService(db, audit, documents);
+  const history = new HistoryService(db, audit, dentistry, prescriptions, documents);
   /** A signed, unexpired token whose session is still live (not logged out, account active). */
   const authenticate = async (token: string) => {
     const actor = await tokens.verify(token);
     if (!actor?.sessionId || !(await liveness.isLive(actor.sessionId))) return null;
     return actor;
   };
-  return { db, audit, tokens, patients, identity, users, passwordResets, practitioners, scheduling, authenticate };
+  return {
+    db,
+    audit,
+    tokens,
+    patients,
+    identity,
+    users,
+    passwordResets,
+    practitioners,
+    scheduling,
+    clinical,
+    dentistry,
+    prescriptions,
+    history,
+    authenticate,
+  };
 }
 
 /**
@@ -149,6 +190,8 @@ export async function buildApp(
     database: db.kind,
     integrations,
     idleTimeoutMinutes: config.IDLE_TIMEOUT_MINUTES,
+    timeZone: config.CLINIC_TIMEZONE,
+    appointmentCancelCutoffHours: config.APPOINTMENT_CANCEL_CUTOFF_HOURS,
   };
   await app.register(systemRoutes(db, metrics, services.tokens, info));
   const api = { prefix: '/api/v1' };
@@ -160,6 +203,10 @@ export async function buildApp(
   await app.register(patientsRoutes(services.patients), api);
   await app.register(practitionersRoutes(services.practitioners), api);
   await app.register(schedulingRoutes(services.scheduling), api);
+  await app.register(clinicalRoutes(services.clinical), api);
+  await app.register(dentistryRoutes(services.dentistry), api);
+  await app.register(prescriptionsRoutes(services.prescriptions), api);
+  await app.register(historyRoutes(services.history), api);
   await app.register(auditRoutes(db, services.audit), api);
   await app.register(notificationsRoutes(db, services.audit), api);
   await registerWeb(app);

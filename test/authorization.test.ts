@@ -101,6 +101,44 @@ const EXPECTED: Record<string, Expected> = {
   'POST /api/v1/appointments/:id/check-in': ['admissions', 'doctor', 'admin'],
   'POST /api/v1/appointments/:id/done': ['admissions', 'doctor', 'admin'],
   'POST /api/v1/appointments/:id/no-show': ['admissions', 'doctor', 'admin'],
+  // Clinical record: admissions opens and discharges encounters (SPEC: admissions/ingresos) and sees
+  // nothing else clinical; the results desk records and reads results only; doctors everything;
+  // a patient reads their own finished record (no drafts, no preliminary results); admin none of it.
+  'GET /api/v1/icd10': 'authenticated',
+  'GET /api/v1/patients/:id/encounters': ['patient', 'admissions', 'doctor'],
+  'POST /api/v1/patients/:id/encounters': ['admissions', 'doctor'],
+  'GET /api/v1/patients/:id/encounters/:encounterId': ['patient', 'admissions', 'doctor'],
+  'PATCH /api/v1/patients/:id/encounters/:encounterId': ['admissions', 'doctor'],
+  'POST /api/v1/patients/:id/encounters/:encounterId/discharge': ['admissions', 'doctor'],
+  'GET /api/v1/patients/:id/notes': ['patient', 'doctor'],
+  'POST /api/v1/patients/:id/notes': ['doctor'],
+  'GET /api/v1/patients/:id/notes/:noteId': ['patient', 'doctor'],
+  'PATCH /api/v1/patients/:id/notes/:noteId': ['doctor'],
+  'POST /api/v1/patients/:id/notes/:noteId/sign': ['doctor'],
+  'POST /api/v1/patients/:id/notes/:noteId/addenda': ['doctor'],
+  'GET /api/v1/patients/:id/diagnoses': ['patient', 'doctor'],
+  'POST /api/v1/patients/:id/diagnoses': ['doctor'],
+  'PATCH /api/v1/patients/:id/diagnoses/:diagnosisId': ['doctor'],
+  'GET /api/v1/patients/:id/vital-signs': ['patient', 'doctor'],
+  'POST /api/v1/patients/:id/vital-signs': ['doctor'],
+  'GET /api/v1/patients/:id/results': ['patient', 'doctor', 'results'],
+  'POST /api/v1/patients/:id/results': ['doctor', 'results'],
+  'GET /api/v1/patients/:id/results/:resultId': ['patient', 'doctor', 'results'],
+  'PATCH /api/v1/patients/:id/results/:resultId': ['doctor', 'results'],
+  'GET /api/v1/patients/:id/clinical-summary': ['patient', 'doctor'],
+  // Dental chart: dentists (doctors) write; a patient reads only their own
+  'GET /api/v1/patients/:id/dental-chart': ['patient', 'doctor', 'admin'],
+  'GET /api/v1/patients/:id/dental-chart/teeth/:tooth/history': ['patient', 'doctor', 'admin'],
+  'POST /api/v1/patients/:id/dental-chart/entries': ['doctor'],
+  // Prescriptions: doctors write; patients read their own signed ones, pharmacists every signed one
+  'POST /api/v1/prescriptions': ['doctor'],
+  'GET /api/v1/prescriptions': ['patient', 'doctor', 'pharmacist', 'admin'],
+  'GET /api/v1/prescriptions/:id': ['patient', 'doctor', 'pharmacist', 'admin'],
+  'GET /api/v1/prescriptions/:id.pdf': ['patient', 'doctor', 'pharmacist', 'admin'],
+  'PUT /api/v1/prescriptions/:id': ['doctor'],
+  'POST /api/v1/prescriptions/:id/sign': ['doctor'],
+  // Clinical history export: doctors, the results desk, a patient their own
+  'GET /api/v1/patients/:id/history.pdf': ['patient', 'doctor', 'results'],
 };
 
 /** Comparable form of an access declaration: role lists sorted. */
@@ -130,6 +168,10 @@ interface Fixtures {
   exceptionId: string;
   /** An appointment of the portal patient, far enough ahead for the patient to cancel it. */
   appointmentId: string;
+  /** Clinical record of the portal patient; the note is a draft by the doctor caller (its author). */
+  clinical: { encounterId: string; noteId: string; diagnosisId: string; resultId: string };
+  /** A draft written by the doctor caller: only its author may change or sign it. */
+  prescriptionId: string;
 }
 
 /** The fixture an :id route acts on, by its collection. */
@@ -138,8 +180,18 @@ function idFor(url: string, f: Fixtures): string {
   if (url.startsWith('/api/v1/treatments')) return f.treatmentId;
   if (url.startsWith('/api/v1/practitioners')) return f.practitionerId;
   if (url.startsWith('/api/v1/appointments')) return f.appointmentId;
+  if (url.startsWith('/api/v1/prescriptions')) return f.prescriptionId;
   return f.patientId;
 }
+
+const PRESCRIPTION_LINE = {
+  medicament: 'Ibuprofeno',
+  form: 'tablet',
+  quantity: 10,
+  foodTiming: 'after',
+  morning: true,
+  days: 3,
+};
 
 /** Each booking attempt gets its own free half hour. */
 let nextSlot = 0;
@@ -151,7 +203,14 @@ let nextSlot = 0;
  */
 function requestFor(route: string, caller: Caller, f: Fixtures): { url: string; payload?: object } {
   const [, url = ''] = route.split(' ');
-  const withId = url.replace(':id', idFor(url, f)).replace(':exceptionId', f.exceptionId);
+  const withId = url
+    .replace(':id', idFor(url, f))
+    .replace(':exceptionId', f.exceptionId)
+    .replace(':tooth', '36')
+    .replace(':encounterId', f.clinical.encounterId)
+    .replace(':noteId', f.clinical.noteId)
+    .replace(':diagnosisId', f.clinical.diagnosisId)
+    .replace(':resultId', f.clinical.resultId);
   switch (route) {
     case 'GET /docs/static/*':
       return { url: '/docs/static/swagger-ui.css' };
@@ -217,6 +276,35 @@ function requestFor(route: string, caller: Caller, f: Fixtures): { url: string; 
       return { url, payload: { patientId: f.patientId, practitionerId: f.practitionerId, ...slot(20, nextSlot++) } };
     case 'PATCH /api/v1/appointments/:id':
       return { url: withId, payload: { notes: 'Revisado' } };
+    case 'POST /api/v1/patients/:id/dental-chart/entries':
+      return { url: withId, payload: { tooth: 36, surfaces: ['occlusal'], kind: 'finding', finding: 'caries' } };
+    case 'POST /api/v1/prescriptions':
+      return { url, payload: { patientId: f.patientId, lines: [PRESCRIPTION_LINE] } };
+    case 'PUT /api/v1/prescriptions/:id':
+      return { url: withId, payload: { lines: [PRESCRIPTION_LINE] } };
+    case 'GET /api/v1/icd10':
+      return { url: `${url}?q=E11` };
+    case 'POST /api/v1/patients/:id/encounters':
+      return { url: withId, payload: { kind: 'outpatient', reason: 'Revisión' } };
+    case 'PATCH /api/v1/patients/:id/encounters/:encounterId':
+      return { url: withId, payload: { service: 'Urgencias' } };
+    case 'POST /api/v1/patients/:id/encounters/:encounterId/discharge':
+      return { url: withId, payload: {} };
+    case 'POST /api/v1/patients/:id/notes':
+      return { url: withId, payload: { encounterId: f.clinical.encounterId, subjective: 'Cefalea' } };
+    case 'PATCH /api/v1/patients/:id/notes/:noteId':
+    case 'POST /api/v1/patients/:id/notes/:noteId/addenda':
+      return { url: withId, payload: { plan: 'Control en una semana' } };
+    case 'POST /api/v1/patients/:id/diagnoses':
+      return { url: withId, payload: { code: 'J45' } };
+    case 'PATCH /api/v1/patients/:id/diagnoses/:diagnosisId':
+      return { url: withId, payload: { status: 'resolved' } };
+    case 'POST /api/v1/patients/:id/vital-signs':
+      return { url: withId, payload: { heartRate: 72 } };
+    case 'POST /api/v1/patients/:id/results':
+      return { url: withId, payload: { testName: 'Glucosa', valueQuantity: 90, observedAt: new Date().toISOString() } };
+    case 'PATCH /api/v1/patients/:id/results/:resultId':
+      return { url: withId, payload: { performer: 'Laboratorio central' } };
     case 'POST /api/v1/appointments/:id/cancel':
       return { url: withId, payload: { reason: 'No puede venir' } };
     default:
@@ -256,8 +344,46 @@ describe.each(DATABASES)('authorization of every route on %s', (kind) => {
       practitionerId: practitioner.id,
       ...slot(10, 2),
     });
+    const doctor = sessions[ROLES.indexOf('doctor')] as SignedIn;
+    const prescription = await t.app.clinica.prescriptions.create(
+      {
+        patientId: own.id,
+        teeth: [],
+        lines: [{ ...PRESCRIPTION_LINE, form: 'tablet', foodTiming: 'after', afternoon: false, night: false }],
+      },
+      {
+        ...SYSTEM_CONTEXT,
+        actor: { userId: doctor.userId, email: doctor.email, roles: ['doctor'], patientId: null, sessionId: null },
+      },
+    );
+    const asDoctor = {
+      ...SYSTEM_CONTEXT,
+      actor: {
+        userId: doctor.userId,
+        email: doctor.email,
+        roles: ['doctor' as const],
+        patientId: null,
+        sessionId: null,
+      },
+    };
+    const clinical = t.app.clinica.clinical;
+    const encounter = await clinical.encounters.open(own.id, { kind: 'outpatient' }, asDoctor);
+    const clinicalFixtures = {
+      encounterId: encounter.id,
+      noteId: (await clinical.notes.create(own.id, { encounterId: encounter.id, subjective: 'Tos' }, asDoctor)).id,
+      diagnosisId: (await clinical.diagnoses.record(own.id, { code: 'J20.9', status: 'active' }, asDoctor)).id,
+      resultId: (
+        await clinical.results.record(
+          own.id,
+          { testName: 'Hb', valueQuantity: 13, status: 'final', observedAt: new Date().toISOString() },
+          asDoctor,
+        )
+      ).id,
+    };
     fixtures = {
+      clinical: clinicalFixtures,
       patientId: own.id,
+      prescriptionId: prescription.id,
       patientBody,
       spareUserId: spare.userId,
       spareEmail: spare.email,

@@ -29,6 +29,14 @@ const TABLES = [
   'appointments',
   'practitioner_bookings',
   'password_resets',
+  'dental_chart_entries',
+  'prescriptions',
+  'prescription_lines',
+  'encounters',
+  'clinical_notes',
+  'diagnoses',
+  'vital_signs',
+  'results',
 ] as const;
 type Counts = Record<(typeof TABLES)[number], number>;
 const NONE = Object.fromEntries(TABLES.map((n) => [n, 0])) as Counts;
@@ -54,6 +62,17 @@ interface WriteRoute {
   /** Keeps the fixture usable after a successful call (e.g. the next refresh token). */
   afterSuccess?: (res: LightMyRequestResponse, body: unknown) => Promise<void> | void;
 }
+
+const PRESCRIPTION_LINE = {
+  medicament: 'Ibuprofeno Cinfa',
+  form: 'tablet' as const,
+  quantity: 20,
+  foodTiming: 'after' as const,
+  morning: true,
+  afternoon: false,
+  night: true,
+  days: 5,
+};
 
 const BODY_LIMIT = 2048;
 const RUNS = 60;
@@ -274,9 +293,30 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
   let cancelPractitionerId: string;
   let cancelPatientId: string;
   let cancelTargetId: string;
+  /** Dental chart and prescriptions: written by a doctor, on fixtures no other route touches. */
+  let dentist: SignedIn;
+  let chartPatientId: string;
+  let rxPatientId: string;
+  let rxTreatmentId: string;
+  let rxDentistId: string;
+  let rxDraftId: string;
   /** Each booking fixture on its own day: no mutation of one can reach the next. */
   let day = 30;
   let documented: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+  /** Clinical record fixtures: one patient, an encounter in progress, a draft and a signed note by `clinician`. */
+  let clinician: SignedIn;
+  let clinical: {
+    patientId: string;
+    practitionerId: string;
+    appointmentId: string;
+    encounterId: string;
+    draftNoteId: string;
+    signedNoteId: string;
+    diagnosisId: string;
+    resultId: string;
+  };
+  /** Each discharge gets an encounter of its own (a discharged one cannot be discharged again). */
+  let dischargeTargetId: string;
 
   beforeAll(async () => {
     t = await createTestApp(kind, { BODY_LIMIT_BYTES: String(BODY_LIMIT), LOGIN_MAX_FAILURES: '100' });
@@ -327,6 +367,61 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
     };
     cancelPractitionerId = (await createPractitioner(t)).id;
     cancelPatientId = (await t.createPatient({ firstName: 'Anulación' })).id;
+    dentist = await t.signIn(['doctor']);
+    chartPatientId = (await t.createPatient({ firstName: 'Odontograma' })).id;
+    rxPatientId = (await t.createPatient({ firstName: 'Receta' })).id;
+    rxTreatmentId = (await createTreatment(t)).id;
+    rxDentistId = (await createPractitioner(t, { input: { name: 'Dr. Remitido', isDentist: true } })).id;
+    rxDraftId = (
+      await t.app.clinica.prescriptions.create(
+        { patientId: rxPatientId, teeth: [], lines: [PRESCRIPTION_LINE] },
+        {
+          ...SYSTEM_CONTEXT,
+          actor: { userId: dentist.userId, email: dentist.email, roles: ['doctor'], patientId: null, sessionId: null },
+        },
+      )
+    ).id;
+    clinician = await t.signIn(['doctor']);
+    {
+      const asClinician = {
+        ...SYSTEM_CONTEXT,
+        actor: {
+          userId: clinician.userId,
+          email: clinician.email,
+          roles: ['doctor' as const],
+          patientId: null,
+          sessionId: null,
+        },
+      };
+      const service = t.app.clinica.clinical;
+      const patientId = (await t.createPatient({ firstName: 'Historia' })).id;
+      const practitionerId = (await createPractitioner(t)).id;
+      const appointmentId = (await bookAppointment(t, { patientId, practitionerId, ...slot(60, 18) })).id;
+      const encounterId = (await service.encounters.open(patientId, { kind: 'outpatient' }, asClinician)).id;
+      const note = { encounterId, subjective: 'Dolor', objective: 'Caries en 36' };
+      const draftNoteId = (await service.notes.create(patientId, note, asClinician)).id;
+      const signedNoteId = (await service.notes.create(patientId, note, asClinician)).id;
+      await service.notes.sign(patientId, signedNoteId, asClinician);
+      const diagnosisId = (await service.diagnoses.record(patientId, { code: 'K02.9', status: 'active' }, asClinician))
+        .id;
+      const resultId = (
+        await service.results.record(
+          patientId,
+          { testName: 'Glucosa', valueQuantity: 90, status: 'final', observedAt: new Date().toISOString() },
+          asClinician,
+        )
+      ).id;
+      clinical = {
+        patientId,
+        practitionerId,
+        appointmentId,
+        encounterId,
+        draftNoteId,
+        signedNoteId,
+        diagnosisId,
+        resultId,
+      };
+    }
     documented = (await t.call({ method: 'GET', url: '/api/v1/openapi.json' })).json().paths;
   });
   afterAll(() => t.close());
@@ -352,6 +447,18 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
     userId: null,
     active: true,
   };
+
+  const prescriptionBody = (): Body => ({
+    treatmentId: rxTreatmentId,
+    teeth: [11, 21],
+    referredPractitionerId: rxDentistId,
+    date: '2026-05-04',
+    nextAppointmentDate: '2026-05-18',
+    notes: 'Control en dos semanas',
+    lines: [
+      { ...PRESCRIPTION_LINE, genericName: 'Ibuprofeno', strength: '600 mg', price: '2.35', instructions: 'Con agua' },
+    ],
+  });
 
   const ROUTES: WriteRoute[] = [
     {
@@ -654,7 +761,236 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
       success: { outbox: 1, audit_events: 1, practitioner_bookings: -1 },
       watch: () => row('appointments', cancelTargetId),
     },
+    ...clinicalRoutes(),
+    {
+      name: 'POST /api/v1/patients/:id/dental-chart/entries',
+      method: 'POST',
+      url: () => `/api/v1/patients/${chartPatientId}/dental-chart/entries`,
+      token: () => dentist.token,
+      base: () => ({
+        tooth: 36,
+        surfaces: ['occlusal', 'mesial'],
+        kind: 'finding',
+        finding: 'caries',
+        note: 'Profunda',
+      }),
+      required: ['tooth', 'kind', 'finding'],
+      success: { dental_chart_entries: 1, outbox: 1, audit_events: 1 },
+    },
+    {
+      name: 'POST /api/v1/prescriptions',
+      method: 'POST',
+      url: () => '/api/v1/prescriptions',
+      token: () => dentist.token,
+      base: () => ({ patientId: rxPatientId, ...prescriptionBody() }),
+      required: ['patientId', 'lines'],
+      success: { prescriptions: 1, prescription_lines: 1, outbox: 1, audit_events: 1 },
+    },
+    {
+      name: 'PUT /api/v1/prescriptions/:id',
+      method: 'PUT',
+      url: () => `/api/v1/prescriptions/${rxDraftId}`,
+      token: () => dentist.token,
+      base: prescriptionBody,
+      required: ['lines'],
+      success: { outbox: 1, audit_events: 1 },
+      watch: async () => [
+        await row('prescriptions', rxDraftId),
+        (
+          await t.database.db.query('select * from prescription_lines where prescription_id = $1 order by line_no', [
+            rxDraftId,
+          ])
+        ).rows,
+      ],
+    },
   ];
+
+  /** The clinical record's write routes (fixtures in beforeAll). */
+  function clinicalRoutes(): WriteRoute[] {
+    const patientUrl = (rest: string) => `/api/v1/patients/${clinical.patientId}/${rest}`;
+    const recently = () => new Date(Date.now() - 60_000).toISOString();
+    return [
+      {
+        name: 'POST /api/v1/patients/:id/encounters',
+        method: 'POST',
+        url: () => patientUrl('encounters'),
+        token: () => clinician.token,
+        base: () => ({
+          kind: 'inpatient',
+          reason: 'Neumonía',
+          service: 'Neumología',
+          practitionerId: clinical.practitionerId,
+          appointmentId: clinical.appointmentId,
+          admittedAt: new Date(Date.now() - 3_600_000).toISOString(),
+        }),
+        required: ['kind'],
+        success: { encounters: 1, outbox: 1, audit_events: 1 },
+      },
+      {
+        name: 'PATCH /api/v1/patients/:id/encounters/:encounterId',
+        method: 'PATCH',
+        url: () => patientUrl(`encounters/${clinical.encounterId}`),
+        token: () => clinician.token,
+        base: () => ({
+          kind: 'outpatient',
+          reason: 'Control',
+          service: 'Odontología',
+          practitionerId: clinical.practitionerId,
+          appointmentId: clinical.appointmentId,
+          admittedAt: new Date(Date.now() - 7_200_000).toISOString(),
+        }),
+        required: [],
+        success: { outbox: 1, audit_events: 1 },
+        watch: () => row('encounters', clinical.encounterId),
+      },
+      {
+        name: 'POST /api/v1/patients/:id/encounters/:encounterId/discharge',
+        method: 'POST',
+        url: () => patientUrl(`encounters/${dischargeTargetId}/discharge`),
+        token: () => clinician.token,
+        base: async () => {
+          const admittedAt = recently();
+          const encounters = t.app.clinica.clinical.encounters;
+          dischargeTargetId = (
+            await encounters.open(clinical.patientId, { kind: 'emergency', admittedAt }, SYSTEM_CONTEXT)
+          ).id;
+          return { dischargedAt: new Date().toISOString(), summary: 'Alta a domicilio' };
+        },
+        required: [],
+        success: { outbox: 1, audit_events: 1 },
+        watch: () => row('encounters', dischargeTargetId),
+      },
+      {
+        name: 'POST /api/v1/patients/:id/notes',
+        method: 'POST',
+        url: () => patientUrl('notes'),
+        token: () => clinician.token,
+        base: () => ({
+          encounterId: clinical.encounterId,
+          subjective: 'Dolor al masticar',
+          objective: 'Caries profunda en 36',
+          assessment: 'Pulpitis irreversible',
+          plan: 'Endodoncia',
+        }),
+        required: ['encounterId'],
+        success: { clinical_notes: 1, outbox: 1, audit_events: 1 },
+      },
+      {
+        name: 'PATCH /api/v1/patients/:id/notes/:noteId',
+        method: 'PATCH',
+        url: () => patientUrl(`notes/${clinical.draftNoteId}`),
+        token: () => clinician.token,
+        base: () => ({ subjective: 'Dolor', objective: 'Caries', assessment: 'Pulpitis', plan: 'Endodoncia' }),
+        required: [],
+        success: { outbox: 1, audit_events: 1 },
+        watch: () => row('clinical_notes', clinical.draftNoteId),
+      },
+      {
+        name: 'POST /api/v1/patients/:id/notes/:noteId/addenda',
+        method: 'POST',
+        url: () => patientUrl(`notes/${clinical.signedNoteId}/addenda`),
+        token: () => clinician.token,
+        base: () => ({
+          subjective: 'Corrección',
+          objective: 'Caries en 37, no 36',
+          assessment: 'Igual',
+          plan: 'Igual',
+        }),
+        required: [],
+        success: { clinical_notes: 1, outbox: 1, audit_events: 1 },
+        watch: () => row('clinical_notes', clinical.signedNoteId),
+      },
+      {
+        name: 'POST /api/v1/patients/:id/diagnoses',
+        method: 'POST',
+        url: () => patientUrl('diagnoses'),
+        token: () => clinician.token,
+        base: () => ({
+          code: 'K04.02',
+          display: 'Pulpitis irreversible',
+          status: 'active',
+          onsetDate: '2024-01-10',
+          notes: 'Pieza 36',
+          encounterId: clinical.encounterId,
+        }),
+        required: ['code'],
+        success: { diagnoses: 1, outbox: 1, audit_events: 1 },
+      },
+      {
+        name: 'PATCH /api/v1/patients/:id/diagnoses/:diagnosisId',
+        method: 'PATCH',
+        url: () => patientUrl(`diagnoses/${clinical.diagnosisId}`),
+        token: () => clinician.token,
+        base: () => ({ status: 'active', display: 'Caries dental', onsetDate: '2023-05-01', notes: 'Varias piezas' }),
+        required: [],
+        success: { outbox: 1, audit_events: 1 },
+        watch: () => row('diagnoses', clinical.diagnosisId),
+      },
+      {
+        name: 'POST /api/v1/patients/:id/vital-signs',
+        method: 'POST',
+        url: () => patientUrl('vital-signs'),
+        token: () => clinician.token,
+        base: () => ({
+          measuredAt: recently(),
+          encounterId: clinical.encounterId,
+          systolic: 120,
+          diastolic: 80,
+          heartRate: 70,
+          respiratoryRate: 14,
+          temperatureC: 36.5,
+          spo2: 98,
+          weightKg: 70.5,
+          heightCm: 170,
+        }),
+        required: [],
+        success: { vital_signs: 1, outbox: 1, audit_events: 1 },
+      },
+      {
+        name: 'POST /api/v1/patients/:id/results',
+        method: 'POST',
+        url: () => patientUrl('results'),
+        token: () => clinician.token,
+        base: () => ({
+          testName: 'Potasio',
+          testCode: '2823-3',
+          valueQuantity: 4.2,
+          unit: 'mmol/L',
+          referenceLow: 3.5,
+          referenceHigh: 5.1,
+          referenceText: '3.5-5.1',
+          criticalLow: 2.5,
+          criticalHigh: 6.5,
+          status: 'final',
+          observedAt: recently(),
+          performer: 'Laboratorio central',
+          encounterId: clinical.encounterId,
+        }),
+        required: ['testName', 'observedAt'],
+        success: { results: 1, outbox: 1, audit_events: 1 },
+      },
+      {
+        name: 'PATCH /api/v1/patients/:id/results/:resultId',
+        method: 'PATCH',
+        url: () => patientUrl(`results/${clinical.resultId}`),
+        token: () => clinician.token,
+        base: () => ({
+          valueQuantity: 95,
+          unit: 'mg/dL',
+          referenceLow: 70,
+          referenceHigh: 110,
+          criticalLow: 40,
+          criticalHigh: 400,
+          status: 'amended',
+          observedAt: recently(),
+          performer: 'Laboratorio central',
+        }),
+        required: [],
+        success: { outbox: 1, audit_events: 1 },
+        watch: () => row('results', clinical.resultId),
+      },
+    ];
+  }
 
   const send = (
     route: WriteRoute,

@@ -465,8 +465,17 @@ describe.each(DATABASES)('HTTP surface on %s', (kind) => {
       expect(res.statusCode).toBe(200);
       const body = res.json();
       expect(body).toMatchObject({ name: 'Clinica', version: PACKAGE_VERSION, database: kind });
-      expect(Object.keys(body).sort()).toEqual(['database', 'idleTimeoutMinutes', 'integrations', 'name', 'version']);
+      expect(Object.keys(body).sort()).toEqual([
+        'appointmentCancelCutoffHours',
+        'database',
+        'idleTimeoutMinutes',
+        'integrations',
+        'name',
+        'timeZone',
+        'version',
+      ]);
       expect(body.idleTimeoutMinutes).toBe(30);
+      expect(body).toMatchObject({ timeZone: 'Europe/Madrid', appointmentCancelCutoffHours: 24 });
       expect(Object.keys(body.integrations).length).toBeGreaterThan(0);
       for (const v of Object.values(body.integrations)) expect(typeof v).toBe('boolean');
     });

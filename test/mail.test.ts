@@ -255,7 +255,7 @@ describe('templates', () => {
     // 09:30Z is 10:30 in Madrid in March (CET).
     expect(es.text).toContain('Fecha y hora: lunes, 2 de marzo de 2026, 10:30–11:00');
     expect(es.text).toContain('Profesional: Dra. Marta Núñez');
-    expect(es.text).toContain('https://clinica.example.org/portal');
+    expect(es.text).toContain('https://clinica.example.org/portal/appointments');
     expect(es.text).toContain('configuración de su cuenta: https://clinica.example.org/account');
     expect(es.html).toContain('href="https://clinica.example.org/account"');
     const en = renderMail('appointment-booked', 'en', appointment, { ...CONTEXT, timeZone: 'America/New_York' });

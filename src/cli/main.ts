@@ -16,6 +16,7 @@ import { DomainError } from '../platform/http/errors.js';
 import { createMetricsRegistry } from '../platform/http/metrics.js';
 import { openConfiguredDatabase, StartupError, SYSTEM_CONTEXT, startServer } from '../server.js';
 import { startWorker } from '../worker.js';
+import { importIcd10 } from './import-icd10.js';
 import { seedDemo, seedPatients } from './seed.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -228,6 +229,20 @@ program
       } else {
         out('The audit trail is intact.');
       }
+    }),
+  );
+
+program
+  .command('import')
+  .description('Load reference data')
+  .command('icd10')
+  .description("Load the complete ICD-10-CM code list from CMS's icd10cm_codes_YYYY.txt (code, spaces, title)")
+  .argument('<file>', 'the code file, e.g. icd10cm_codes_2026.txt')
+  .action((file: string) =>
+    withDatabase(async (db, c) => {
+      const services = await createServices(c, db);
+      await importIcd10(db, services.audit, file, out, process.stdout.isTTY);
+      await services.audit.drain();
     }),
   );
 

@@ -16,6 +16,8 @@ export interface SystemInfo {
   database: Database['kind'];
   integrations: Record<string, boolean>;
   idleTimeoutMinutes: number;
+  timeZone: string;
+  appointmentCancelCutoffHours: number;
 }
 
 const Info = z.object({
@@ -27,6 +29,11 @@ const Info = z.object({
     .int()
     .positive()
     .describe('Sessions idle this long end (IDLE_TIMEOUT_MINUTES); the web app warns a minute before'),
+  timeZone: z.string().describe('IANA time zone of the clinic (CLINIC_TIMEZONE): diary times are local times there'),
+  appointmentCancelCutoffHours: z
+    .int()
+    .nonnegative()
+    .describe('Patients may cancel online up to this many hours before the start (APPOINTMENT_CANCEL_CUTOFF_HOURS)'),
 });
 
 export function systemRoutes(db: Database, metrics: Registry, tokens: TokenService, info: SystemInfo) {
@@ -66,7 +73,7 @@ export function systemRoutes(db: Database, metrics: Registry, tokens: TokenServi
       config: { access: 'public' },
       schema: {
         tags,
-        summary: 'Name, version, database kind, enabled integrations and idle time-out',
+        summary: 'Name, version, database kind, enabled integrations, idle time-out, time zone and cancel cut-off',
         response: { 200: Info },
       },
       handler: async () => info,

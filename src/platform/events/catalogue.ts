@@ -14,6 +14,14 @@ const practitioner = z.object({ practitionerId: id }).strict();
 
 const appointment = z.object({ appointmentId: id, patientId: id, practitionerId: id }).strict();
 
+const prescription = z.object({ prescriptionId: id, patientId: id }).strict();
+
+const encounter = z.object({ encounterId: id, patientId: id }).strict();
+
+const note = z.object({ noteId: id, encounterId: id, patientId: id }).strict();
+
+const resultStatus = z.enum(['preliminary', 'final', 'amended']);
+
 export const EVENTS = {
   'user.created': {
     version: 1,
@@ -128,6 +136,109 @@ export const EVENTS = {
     aggregate: 'Appointment',
     description: 'An appointment starts soon (APPOINTMENT_REMINDER_HOURS); emitted once per appointment and time.',
     payload: appointment,
+  },
+  'encounter.opened': {
+    version: 1,
+    aggregate: 'Encounter',
+    description: 'An encounter (visit, admission, emergency or dental visit) was opened for a patient.',
+    payload: encounter,
+  },
+  'encounter.updated': {
+    version: 1,
+    aggregate: 'Encounter',
+    description: 'An encounter in progress changed; the names of the changed fields, not their values.',
+    payload: encounter.extend({ changedFields: z.array(z.string()) }).strict(),
+  },
+  'encounter.cancelled': {
+    version: 1,
+    aggregate: 'Encounter',
+    description: 'An encounter opened by mistake was cancelled.',
+    payload: encounter,
+  },
+  'encounter.discharged': {
+    version: 1,
+    aggregate: 'Encounter',
+    description: 'The patient was discharged: the encounter is finished.',
+    payload: encounter,
+  },
+  'note.drafted': {
+    version: 1,
+    aggregate: 'ClinicalNote',
+    description: 'A doctor started a draft clinical note in an encounter.',
+    payload: note,
+  },
+  'note.updated': {
+    version: 1,
+    aggregate: 'ClinicalNote',
+    description: 'The author edited a draft clinical note.',
+    payload: note,
+  },
+  'note.signed': {
+    version: 1,
+    aggregate: 'ClinicalNote',
+    description: 'The author signed a clinical note; it is read-only from now on.',
+    payload: note,
+  },
+  'note.amended': {
+    version: 1,
+    aggregate: 'ClinicalNote',
+    description: 'A signed note was corrected by a signed addendum (noteId is the addendum).',
+    payload: note.extend({ amendsNoteId: id }).strict(),
+  },
+  'diagnosis.recorded': {
+    version: 1,
+    aggregate: 'Condition',
+    description: 'A diagnosis (ICD-10 coded) was recorded for a patient.',
+    payload: z.object({ diagnosisId: id, patientId: id, encounterId: id.nullable() }).strict(),
+  },
+  'diagnosis.updated': {
+    version: 1,
+    aggregate: 'Condition',
+    description: "A diagnosis's status, onset, wording or notes changed; the names of the changed fields.",
+    payload: z.object({ diagnosisId: id, patientId: id, changedFields: z.array(z.string()) }).strict(),
+  },
+  'vitals.recorded': {
+    version: 1,
+    aggregate: 'VitalSigns',
+    description: "A set of vital signs was recorded in a patient's record.",
+    payload: z.object({ vitalSignsId: id, patientId: id, encounterId: id.nullable() }).strict(),
+  },
+  'result.recorded': {
+    version: 1,
+    aggregate: 'Observation',
+    description: 'A lab or imaging result was recorded; its status says whether it is released (final).',
+    payload: z.object({ resultId: id, patientId: id, encounterId: id.nullable(), status: resultStatus }).strict(),
+  },
+  'result.updated': {
+    version: 1,
+    aggregate: 'Observation',
+    description: 'A result was completed or corrected (a changed final result becomes amended).',
+    payload: z.object({ resultId: id, patientId: id, status: resultStatus }).strict(),
+  },
+  'dental_chart.entry_recorded': {
+    version: 1,
+    aggregate: 'DentalChart',
+    description: "A doctor recorded a finding or a treatment on a tooth of the patient's dental chart.",
+    payload: z.object({ entryId: id, patientId: id }).strict(),
+  },
+  'prescription.created': {
+    version: 1,
+    aggregate: 'Prescription',
+    description: 'A doctor wrote a prescription; it is a draft until signed.',
+    payload: prescription,
+  },
+  'prescription.updated': {
+    version: 1,
+    aggregate: 'Prescription',
+    description: 'The author of a draft prescription changed it (lines included).',
+    payload: prescription,
+  },
+  'prescription.signed': {
+    version: 1,
+    aggregate: 'Prescription',
+    description:
+      "A prescription was signed and is now read-only: it can be filed in the patient's documents and dispensed.",
+    payload: prescription,
   },
 } as const satisfies Record<string, EventDefinition>;
 

@@ -102,7 +102,7 @@ const appointmentText =
         [labels.when, formatRange(data.startsAt, data.endsAt, language, timeZone)],
         [labels.practitioner, data.practitioner],
       ],
-      action: { label: labels.link, url: `${publicUrl}/portal` },
+      action: { label: labels.link, url: `${publicUrl}/portal/appointments` },
       outro: [wording.outro],
     };
   };
