@@ -447,7 +447,7 @@ describe.skipIf(!CHROMIUM)('web app in Chromium', () => {
     expect(page.url()).toContain('/portal');
     // Only the portal: a patient has no staff workspaces.
     const nav = page.getByRole('navigation', { name: 'Navegación principal' });
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Mi portal', 'Cuenta y seguridad']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Mi portal', 'Mis citas', 'Cuenta y seguridad']);
     // Another patient's page, typed in by hand, shows nothing of that patient.
     await page.goto(`${base}/patients/${stranger.id}`);
     await page.getByRole('navigation', { name: 'Navegación principal' }).waitFor();

@@ -7,6 +7,7 @@ import { RESET_LINK_MINUTES } from '../../src/modules/identity/password-reset.js
 import { DeliveryStatus } from '../../src/modules/notifications/notifications.schemas.js';
 import { TEMPLATE_NAMES } from '../../src/modules/notifications/templates.js';
 import { Category, Sex } from '../../src/modules/patients/patients.schemas.js';
+import { AppointmentType, STATUSES } from '../../src/modules/scheduling/scheduling.schemas.js';
 import { ROLES } from '../../src/platform/http/access.js';
 import en from '../../web/src/i18n/en.json' with { type: 'json' };
 import es from '../../web/src/i18n/es.json' with { type: 'json' };
@@ -70,7 +71,17 @@ describe('web app translations', () => {
     expect(missing).toEqual([]);
     // Keys built from a value (`roles.${r}`) are checked against every value the server can send.
     expect(new Set(dynamic.map((k) => k.split('.')[0]))).toEqual(
-      new Set(['roles', 'sex', 'category', 'outcome', 'deliveryStatus', 'mailTemplate']),
+      new Set([
+        'roles',
+        'sex',
+        'category',
+        'outcome',
+        'deliveryStatus',
+        'mailTemplate',
+        'appointmentStatus',
+        'appointmentType',
+        'conflict',
+      ]),
     );
   });
 
@@ -91,10 +102,25 @@ describe('web app translations', () => {
       outcome: AuditEvent.shape.outcome.options,
       deliveryStatus: DeliveryStatus.options,
       mailTemplate: TEMPLATE_NAMES,
+      appointmentStatus: STATUSES,
+      appointmentType: AppointmentType.options,
+      // The 409 codes that name a practitioner and a time (the others have their own keys).
+      conflict: ['slot_taken', 'outside_working_hours', 'practitioner_unavailable'],
     };
     const missing = Object.entries(values).flatMap(([group, vs]) =>
       vs.map((v) => `${group}.${v}`).filter((k) => !esKeys.has(k) || !enKeys.has(k)),
     );
+    expect(missing).toEqual([]);
+  });
+
+  it('words every scheduling conflict (409 code) the server can answer', () => {
+    const service = fs.readFileSync(
+      new URL('../../src/modules/scheduling/scheduling.service.ts', import.meta.url),
+      'utf8',
+    );
+    const codes = [...service.matchAll(/scheduleConflict\(\s*'(\w+)'/g)].map((m) => m[1]);
+    expect(codes.length).toBeGreaterThanOrEqual(5);
+    const missing = codes.filter((c) => !exists(esKeys, `conflict.${c}`) || !exists(enKeys, `conflict.${c}`));
     expect(missing).toEqual([]);
   });
 

@@ -13,13 +13,19 @@ const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, n
   lazy(async () => ({ default: (await load())[name] }));
 const AccountPage = page(() => import('./pages/AccountPage'), 'AccountPage');
 const AuditPage = page(() => import('./pages/AuditPage'), 'AuditPage');
+const CalendarPage = page(() => import('./pages/CalendarPage'), 'CalendarPage');
 const ForgotPasswordPage = page(() => import('./pages/ForgotPasswordPage'), 'ForgotPasswordPage');
 const MailPage = page(() => import('./pages/MailPage'), 'MailPage');
 const PatientDetailPage = page(() => import('./pages/PatientDetailPage'), 'PatientDetailPage');
 const PatientFormPage = page(() => import('./pages/PatientFormPage'), 'PatientFormPage');
 const PatientsPage = page(() => import('./pages/PatientsPage'), 'PatientsPage');
+const PortalAppointmentsPage = page(() => import('./pages/PortalAppointmentsPage'), 'PortalAppointmentsPage');
 const PortalPage = page(() => import('./pages/PortalPage'), 'PortalPage');
+const PractitionerPage = page(() => import('./pages/PractitionerPage'), 'PractitionerPage');
+const PractitionersPage = page(() => import('./pages/PractitionersPage'), 'PractitionersPage');
 const SystemPage = page(() => import('./pages/SystemPage'), 'SystemPage');
+const TodayPage = page(() => import('./pages/TodayPage'), 'TodayPage');
+const TreatmentsPage = page(() => import('./pages/TreatmentsPage'), 'TreatmentsPage');
 const UsersPage = page(() => import('./pages/UsersPage'), 'UsersPage');
 const RegisterPage = page(() => import('./pages/RegisterPage'), 'RegisterPage');
 const ResetPasswordPage = page(() => import('./pages/ResetPasswordPage'), 'ResetPasswordPage');
@@ -122,6 +128,30 @@ export function App() {
             }
           />
           <Route
+            path="/portal/appointments"
+            element={
+              <Guard roles={ACCESS.portal}>
+                <PortalAppointmentsPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/calendar"
+            element={
+              <Guard roles={ACCESS.schedule}>
+                <CalendarPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/today"
+            element={
+              <Guard roles={ACCESS.schedule}>
+                <TodayPage />
+              </Guard>
+            }
+          />
+          <Route
             path="/doctor"
             element={
               <Guard roles={ACCESS.doctor}>
@@ -158,6 +188,30 @@ export function App() {
             element={
               <Guard roles={ACCESS.admin}>
                 <UsersPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/admin/practitioners"
+            element={
+              <Guard roles={ACCESS.admin}>
+                <PractitionersPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/admin/practitioners/:id"
+            element={
+              <Guard roles={ACCESS.admin}>
+                <PractitionerPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/admin/treatments"
+            element={
+              <Guard roles={ACCESS.admin}>
+                <TreatmentsPage />
               </Guard>
             }
           />

@@ -7,6 +7,8 @@ export const ACCESS = {
   editPatient: ['admissions', 'doctor', 'admin'],
   mergePatients: ['admissions', 'admin'],
   portal: ['patient'],
+  /** The diary and the day's check-in: the desk, the doctors and administrators. */
+  schedule: ['admissions', 'doctor', 'admin'],
   doctor: ['doctor'],
   results: ['results'],
   pharmacy: ['pharmacist'],

@@ -3723,6 +3723,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/icd10": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search ICD-10 codes
+         * @description By code prefix (`E11`, `k02.5`) or by words of the title, without regard to case or accents. At most `limit` (20) codes.
+         *
+         *     Allowed: any signed-in user.
+         */
+        get: {
+            parameters: {
+                query: {
+                    limit?: number;
+                    /** @description A code prefix (E11, K02.5) or words of the title (asthma, dental caries) */
+                    q: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                code: string;
+                                title: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/info": {
         parameters: {
             query?: never;
@@ -3731,7 +3837,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Name, version, database kind, enabled integrations and idle time-out
+         * Name, version, database kind, enabled integrations, idle time-out, time zone and cancel cut-off
          * @description Allowed: anyone.
          */
         get: {
@@ -3750,6 +3856,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description Patients may cancel online up to this many hours before the start (APPOINTMENT_CANCEL_CUTOFF_HOURS) */
+                            appointmentCancelCutoffHours: number;
                             /** @enum {string} */
                             database: "pglite" | "postgresql";
                             /** @description Sessions idle this long end (IDLE_TIMEOUT_MINUTES); the web app warns a minute before */
@@ -3759,6 +3867,8 @@ export interface paths {
                                 [key: string]: boolean;
                             };
                             name: string;
+                            /** @description IANA time zone of the clinic (CLINIC_TIMEZONE): diary times are local times there */
+                            timeZone: string;
                             version: string;
                         };
                     };
@@ -4759,6 +4869,1511 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/patients/{id}/clinical-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A patient's clinical summary
+         * @description Active diagnoses, allergies, last vital signs, recent results and open encounters.
+         *
+         *     Allowed: patient, doctor.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            activeDiagnoses: {
+                                code: string;
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                display: string;
+                                /** Format: uuid */
+                                encounterId?: string;
+                                /** Format: uuid */
+                                id: string;
+                                notes?: string;
+                                onsetDate?: string;
+                                /** Format: uuid */
+                                patientId: string;
+                                /** Format: uuid */
+                                recordedBy?: string;
+                                /** @enum {string} */
+                                status: "active" | "resolved" | "ruled_out";
+                                /** @description ISO-8601 instant in UTC */
+                                updatedAt: string;
+                            }[];
+                            /** @description From the patient record (PUT /patients/{id}), not duplicated here */
+                            allergies: string[];
+                            lastVitals: {
+                                /** @description kg/m², one decimal, when weight and height were measured together */
+                                bmi?: number;
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                diastolic?: number;
+                                /** Format: uuid */
+                                encounterId?: string;
+                                heartRate?: number;
+                                heightCm?: number;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description ISO-8601 instant in UTC */
+                                measuredAt: string;
+                                /** Format: uuid */
+                                patientId: string;
+                                /** Format: uuid */
+                                recordedBy?: string;
+                                respiratoryRate?: number;
+                                spo2?: number;
+                                systolic?: number;
+                                temperatureC?: number;
+                                weightKg?: number;
+                            } | null;
+                            /** @description Encounters in progress, newest first */
+                            openEncounters: {
+                                /** @description ISO-8601 instant in UTC */
+                                admittedAt: string;
+                                /** Format: uuid */
+                                appointmentId?: string;
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                /**
+                                 * Format: uuid
+                                 * @description The user who opened it
+                                 */
+                                createdBy?: string;
+                                /** @description ISO-8601 instant in UTC */
+                                dischargedAt?: string;
+                                dischargeSummary?: string;
+                                /** Format: uuid */
+                                id: string;
+                                /**
+                                 * @description outpatient visit, admission (inpatient stay), emergency, dental visit
+                                 * @enum {string}
+                                 */
+                                kind: "outpatient" | "inpatient" | "emergency" | "dental";
+                                /** Format: uuid */
+                                patientId: string;
+                                /** Format: uuid */
+                                practitionerId?: string;
+                                reason?: string;
+                                service?: string;
+                                /** @enum {string} */
+                                status: "in_progress" | "finished" | "cancelled";
+                                /** @description ISO-8601 instant in UTC */
+                                updatedAt: string;
+                            }[];
+                            /** Format: uuid */
+                            patientId: string;
+                            /** @description The last 10; for a patient, released ones only */
+                            recentResults: {
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                criticalHigh?: number;
+                                criticalLow?: number;
+                                /** Format: uuid */
+                                encounterId?: string;
+                                /**
+                                 * @description Computed for numeric values with limits
+                                 * @enum {string}
+                                 */
+                                flag?: "low" | "normal" | "high" | "critical";
+                                /** Format: uuid */
+                                id: string;
+                                /** @description ISO-8601 instant in UTC */
+                                observedAt: string;
+                                /** Format: uuid */
+                                patientId: string;
+                                performer?: string;
+                                /** Format: uuid */
+                                recordedBy?: string;
+                                referenceHigh?: number;
+                                referenceLow?: number;
+                                referenceText?: string;
+                                /** @enum {string} */
+                                status: "preliminary" | "final" | "amended";
+                                testCode?: string;
+                                testName: string;
+                                unit?: string;
+                                /** @description ISO-8601 instant in UTC */
+                                updatedAt: string;
+                                valueQuantity?: number;
+                                valueText?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/dental-chart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A patient's dental chart as it stands
+         * @description For each tooth, the latest entry on each surface (and on the whole tooth); superseded entries are in the tooth history.
+         *
+         *     Allowed: patient, doctor, admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            patientId: string;
+                            /** @description Every tooth with at least one entry, in FDI order; teeth not listed have nothing recorded */
+                            teeth: {
+                                entries: {
+                                    /** Format: uuid */
+                                    appointmentId?: string;
+                                    /** @description The surfaces (or `whole`) on which this entry is the latest; the others were superseded */
+                                    currentFor: ("whole" | "mesial" | "distal" | "occlusal" | "buccal" | "lingual")[];
+                                    /** Format: uuid */
+                                    encounterId?: string;
+                                    /** @enum {string} */
+                                    finding?: "sound" | "caries" | "fracture" | "missing" | "filling" | "crown" | "bridge" | "implant" | "root_canal" | "sealant" | "veneer" | "abscess" | "mobility" | "impacted" | "extraction_indicated" | "other";
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @enum {string} */
+                                    kind: "finding" | "treatment";
+                                    note?: string;
+                                    /** Format: uuid */
+                                    patientId: string;
+                                    /** @description ISO-8601 instant in UTC */
+                                    recordedAt: string;
+                                    /**
+                                     * Format: uuid
+                                     * @description The account that recorded it
+                                     */
+                                    recordedBy: string;
+                                    /** @description Its practitioner name, else its e-mail */
+                                    recordedByName?: string;
+                                    /** @enum {string} */
+                                    status?: "planned" | "done";
+                                    surfaces: ("mesial" | "distal" | "occlusal" | "buccal" | "lingual")[];
+                                    tooth: number;
+                                    /** Format: uuid */
+                                    treatmentId?: string;
+                                    treatmentName?: string;
+                                }[];
+                                tooth: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/dental-chart/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a finding or a treatment on a tooth
+         * @description Entries are never edited: record a new one on the same tooth and surfaces to supersede it. Tooth numbers are FDI (ISO 3950).
+         *
+         *     Allowed: doctor.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description One of this patient's appointments
+                         */
+                        appointmentId?: string;
+                        /** Format: uuid */
+                        encounterId?: string;
+                        /**
+                         * @description Required when kind is finding
+                         * @enum {string}
+                         */
+                        finding?: "sound" | "caries" | "fracture" | "missing" | "filling" | "crown" | "bridge" | "implant" | "root_canal" | "sealant" | "veneer" | "abscess" | "mobility" | "impacted" | "extraction_indicated" | "other";
+                        /** @enum {string} */
+                        kind: "finding" | "treatment";
+                        note?: string;
+                        /**
+                         * @description planned or done; required when kind is treatment
+                         * @enum {string}
+                         */
+                        status?: "planned" | "done";
+                        /**
+                         * @description Empty: the whole tooth
+                         * @default []
+                         */
+                        surfaces?: ("mesial" | "distal" | "occlusal" | "buccal" | "lingual")[];
+                        /** @description FDI (ISO 3950) tooth number */
+                        tooth: number;
+                        /**
+                         * Format: uuid
+                         * @description A treatment of the catalogue; required when kind is treatment
+                         */
+                        treatmentId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            appointmentId?: string;
+                            /** Format: uuid */
+                            encounterId?: string;
+                            /** @enum {string} */
+                            finding?: "sound" | "caries" | "fracture" | "missing" | "filling" | "crown" | "bridge" | "implant" | "root_canal" | "sealant" | "veneer" | "abscess" | "mobility" | "impacted" | "extraction_indicated" | "other";
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "finding" | "treatment";
+                            note?: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            /** @description ISO-8601 instant in UTC */
+                            recordedAt: string;
+                            /**
+                             * Format: uuid
+                             * @description The account that recorded it
+                             */
+                            recordedBy: string;
+                            /** @description Its practitioner name, else its e-mail */
+                            recordedByName?: string;
+                            /** @enum {string} */
+                            status?: "planned" | "done";
+                            surfaces: ("mesial" | "distal" | "occlusal" | "buccal" | "lingual")[];
+                            tooth: number;
+                            /** Format: uuid */
+                            treatmentId?: string;
+                            treatmentName?: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/dental-chart/teeth/{tooth}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every entry of one tooth, oldest first
+         * @description Allowed: patient, doctor, admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    tooth: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Oldest first, superseded entries included */
+                            entries: {
+                                /** Format: uuid */
+                                appointmentId?: string;
+                                /** Format: uuid */
+                                encounterId?: string;
+                                /** @enum {string} */
+                                finding?: "sound" | "caries" | "fracture" | "missing" | "filling" | "crown" | "bridge" | "implant" | "root_canal" | "sealant" | "veneer" | "abscess" | "mobility" | "impacted" | "extraction_indicated" | "other";
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "finding" | "treatment";
+                                note?: string;
+                                /** Format: uuid */
+                                patientId: string;
+                                /** @description ISO-8601 instant in UTC */
+                                recordedAt: string;
+                                /**
+                                 * Format: uuid
+                                 * @description The account that recorded it
+                                 */
+                                recordedBy: string;
+                                /** @description Its practitioner name, else its e-mail */
+                                recordedByName?: string;
+                                /** @enum {string} */
+                                status?: "planned" | "done";
+                                surfaces: ("mesial" | "distal" | "occlusal" | "buccal" | "lingual")[];
+                                tooth: number;
+                                /** Format: uuid */
+                                treatmentId?: string;
+                                treatmentName?: string;
+                            }[];
+                            /** Format: uuid */
+                            patientId: string;
+                            tooth: number;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/diagnoses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A patient's diagnoses
+         * @description Active first, then newest first. A patient sees only their own.
+         *
+         *     Allowed: patient, doctor.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    encounterId?: string;
+                    status?: "active" | "resolved" | "ruled_out";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                code: string;
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                display: string;
+                                /** Format: uuid */
+                                encounterId?: string;
+                                /** Format: uuid */
+                                id: string;
+                                notes?: string;
+                                onsetDate?: string;
+                                /** Format: uuid */
+                                patientId: string;
+                                /** Format: uuid */
+                                recordedBy?: string;
+                                /** @enum {string} */
+                                status: "active" | "resolved" | "ruled_out";
+                                /** @description ISO-8601 instant in UTC */
+                                updatedAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Record a diagnosis (ICD-10)
+         * @description The code must be in the ICD-10 list (400 naming `body.code` otherwise).
+         *
+         *     Allowed: doctor.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description From GET /api/v1/icd10 */
+                        code: string;
+                        /** @description Default: the code's title */
+                        display?: string;
+                        /** Format: uuid */
+                        encounterId?: string;
+                        notes?: string;
+                        onsetDate?: string;
+                        /**
+                         * @default active
+                         * @enum {string}
+                         */
+                        status?: "active" | "resolved" | "ruled_out";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            display: string;
+                            /** Format: uuid */
+                            encounterId?: string;
+                            /** Format: uuid */
+                            id: string;
+                            notes?: string;
+                            onsetDate?: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            /** Format: uuid */
+                            recordedBy?: string;
+                            /** @enum {string} */
+                            status: "active" | "resolved" | "ruled_out";
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/diagnoses/{diagnosisId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a diagnosis's status, onset date, wording or notes
+         * @description The code itself does not change: record a new diagnosis and rule this one out.
+         *
+         *     Allowed: doctor.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    diagnosisId: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        display?: string;
+                        notes?: string | null;
+                        onsetDate?: string | null;
+                        /** @enum {string} */
+                        status?: "active" | "resolved" | "ruled_out";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            display: string;
+                            /** Format: uuid */
+                            encounterId?: string;
+                            /** Format: uuid */
+                            id: string;
+                            notes?: string;
+                            onsetDate?: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            /** Format: uuid */
+                            recordedBy?: string;
+                            /** @enum {string} */
+                            status: "active" | "resolved" | "ruled_out";
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/v1/patients/{id}/duplicates": {
         parameters: {
             query?: never;
@@ -4799,6 +6414,1221 @@ export interface paths {
                                 similarity: number;
                             }[];
                         };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/encounters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A patient's encounters
+         * @description Newest admission first. A patient sees only their own.
+         *
+         *     Allowed: patient, admissions, doctor.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    status?: "in_progress" | "finished" | "cancelled";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description ISO-8601 instant in UTC */
+                                admittedAt: string;
+                                /** Format: uuid */
+                                appointmentId?: string;
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                /**
+                                 * Format: uuid
+                                 * @description The user who opened it
+                                 */
+                                createdBy?: string;
+                                /** @description ISO-8601 instant in UTC */
+                                dischargedAt?: string;
+                                dischargeSummary?: string;
+                                /** Format: uuid */
+                                id: string;
+                                /**
+                                 * @description outpatient visit, admission (inpatient stay), emergency, dental visit
+                                 * @enum {string}
+                                 */
+                                kind: "outpatient" | "inpatient" | "emergency" | "dental";
+                                /** Format: uuid */
+                                patientId: string;
+                                /** Format: uuid */
+                                practitionerId?: string;
+                                reason?: string;
+                                service?: string;
+                                /** @enum {string} */
+                                status: "in_progress" | "finished" | "cancelled";
+                                /** @description ISO-8601 instant in UTC */
+                                updatedAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Open an encounter (visit, admission, emergency, dental visit)
+         * @description It starts in progress. A merged patient answers 409.
+         *
+         *     Allowed: admissions, doctor.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description Default: now
+                         */
+                        admittedAt?: string;
+                        /**
+                         * Format: uuid
+                         * @description One of this patient's appointments
+                         */
+                        appointmentId?: string;
+                        /**
+                         * @description outpatient visit, admission (inpatient stay), emergency, dental visit
+                         * @enum {string}
+                         */
+                        kind: "outpatient" | "inpatient" | "emergency" | "dental";
+                        /**
+                         * Format: uuid
+                         * @description From /api/v1/practitioners
+                         */
+                        practitionerId?: string;
+                        /** @description Reason for the visit or admission */
+                        reason?: string;
+                        /** @description Service or department, e.g. Odontología, Medicina interna */
+                        service?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description ISO-8601 instant in UTC */
+                            admittedAt: string;
+                            /** Format: uuid */
+                            appointmentId?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /**
+                             * Format: uuid
+                             * @description The user who opened it
+                             */
+                            createdBy?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            dischargedAt?: string;
+                            dischargeSummary?: string;
+                            /** Format: uuid */
+                            id: string;
+                            /**
+                             * @description outpatient visit, admission (inpatient stay), emergency, dental visit
+                             * @enum {string}
+                             */
+                            kind: "outpatient" | "inpatient" | "emergency" | "dental";
+                            /** Format: uuid */
+                            patientId: string;
+                            /** Format: uuid */
+                            practitionerId?: string;
+                            reason?: string;
+                            service?: string;
+                            /** @enum {string} */
+                            status: "in_progress" | "finished" | "cancelled";
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/encounters/{encounterId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read an encounter
+         * @description Allowed: patient, admissions, doctor.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    encounterId: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description ISO-8601 instant in UTC */
+                            admittedAt: string;
+                            /** Format: uuid */
+                            appointmentId?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /**
+                             * Format: uuid
+                             * @description The user who opened it
+                             */
+                            createdBy?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            dischargedAt?: string;
+                            dischargeSummary?: string;
+                            /** Format: uuid */
+                            id: string;
+                            /**
+                             * @description outpatient visit, admission (inpatient stay), emergency, dental visit
+                             * @enum {string}
+                             */
+                            kind: "outpatient" | "inpatient" | "emergency" | "dental";
+                            /** Format: uuid */
+                            patientId: string;
+                            /** Format: uuid */
+                            practitionerId?: string;
+                            reason?: string;
+                            service?: string;
+                            /** @enum {string} */
+                            status: "in_progress" | "finished" | "cancelled";
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change or cancel an encounter in progress
+         * @description A finished or cancelled encounter answers 409.
+         *
+         *     Allowed: admissions, doctor.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    encounterId: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        admittedAt?: string;
+                        appointmentId?: string | null;
+                        /**
+                         * @description outpatient visit, admission (inpatient stay), emergency, dental visit
+                         * @enum {string}
+                         */
+                        kind?: "outpatient" | "inpatient" | "emergency" | "dental";
+                        practitionerId?: string | null;
+                        reason?: string | null;
+                        service?: string | null;
+                        /**
+                         * @description Cancels an encounter opened by mistake
+                         * @enum {string}
+                         */
+                        status?: "cancelled";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description ISO-8601 instant in UTC */
+                            admittedAt: string;
+                            /** Format: uuid */
+                            appointmentId?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /**
+                             * Format: uuid
+                             * @description The user who opened it
+                             */
+                            createdBy?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            dischargedAt?: string;
+                            dischargeSummary?: string;
+                            /** Format: uuid */
+                            id: string;
+                            /**
+                             * @description outpatient visit, admission (inpatient stay), emergency, dental visit
+                             * @enum {string}
+                             */
+                            kind: "outpatient" | "inpatient" | "emergency" | "dental";
+                            /** Format: uuid */
+                            patientId: string;
+                            /** Format: uuid */
+                            practitionerId?: string;
+                            reason?: string;
+                            service?: string;
+                            /** @enum {string} */
+                            status: "in_progress" | "finished" | "cancelled";
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/encounters/{encounterId}/discharge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Discharge: finish an encounter in progress
+         * @description Answers 409 when it is not in progress.
+         *
+         *     Allowed: admissions, doctor.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    encounterId: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description Default: now; not before admittedAt
+                         */
+                        dischargedAt?: string;
+                        /** @description Discharge summary */
+                        summary?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description ISO-8601 instant in UTC */
+                            admittedAt: string;
+                            /** Format: uuid */
+                            appointmentId?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /**
+                             * Format: uuid
+                             * @description The user who opened it
+                             */
+                            createdBy?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            dischargedAt?: string;
+                            dischargeSummary?: string;
+                            /** Format: uuid */
+                            id: string;
+                            /**
+                             * @description outpatient visit, admission (inpatient stay), emergency, dental visit
+                             * @enum {string}
+                             */
+                            kind: "outpatient" | "inpatient" | "emergency" | "dental";
+                            /** Format: uuid */
+                            patientId: string;
+                            /** Format: uuid */
+                            practitionerId?: string;
+                            reason?: string;
+                            service?: string;
+                            /** @enum {string} */
+                            status: "in_progress" | "finished" | "cancelled";
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/history.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The patient's whole clinical history (PDF)
+         * @description Demographics, allergies, the clinical record, appointments, dental chart and signed prescriptions, in Spanish or English (`?lang=`, else Accept-Language). Every download is audited.
+         *
+         *     Allowed: patient, doctor, results.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description es or en; without it, the Accept-Language header, then Spanish */
+                    lang?: "es" | "en";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The clinical history as a PDF (application/pdf) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": unknown;
                     };
                 };
                 /** @description Problem details */
@@ -5004,6 +7834,2506 @@ export interface paths {
                             sex: "female" | "male" | "other" | "unknown";
                             /** @description ISO-8601 instant in UTC */
                             updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A patient's clinical notes (SOAP)
+         * @description Newest first. A patient sees only their own signed notes.
+         *
+         *     Allowed: patient, doctor.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    /** @description Only the records of this encounter */
+                    encounterId?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description For an addendum: the signed note it corrects
+                                 */
+                                amends?: string;
+                                assessment: string;
+                                /**
+                                 * Format: uuid
+                                 * @description The doctor who wrote it
+                                 */
+                                authorId: string;
+                                /** @description SHA-256 (hex) of the signed content */
+                                contentHash?: string;
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                /** Format: uuid */
+                                encounterId: string;
+                                /** Format: uuid */
+                                id: string;
+                                objective: string;
+                                /** Format: uuid */
+                                patientId: string;
+                                plan: string;
+                                /** @description ISO-8601 instant in UTC */
+                                signedAt?: string;
+                                /** Format: uuid */
+                                signedBy?: string;
+                                /** @enum {string} */
+                                status: "draft" | "signed";
+                                subjective: string;
+                                /** @description ISO-8601 instant in UTC */
+                                updatedAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Write a draft note in an encounter
+         * @description The signed-in doctor is its author. A cancelled encounter answers 409.
+         *
+         *     Allowed: doctor.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A: the clinical judgement */
+                        assessment?: string;
+                        /**
+                         * Format: uuid
+                         * @description The encounter this note belongs to (one of the patient's)
+                         */
+                        encounterId: string;
+                        /** @description O: examination and measurements */
+                        objective?: string;
+                        /** @description P: what happens next */
+                        plan?: string;
+                        /** @description S: what the patient reports */
+                        subjective?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description For an addendum: the signed note it corrects
+                             */
+                            amends?: string;
+                            assessment: string;
+                            /**
+                             * Format: uuid
+                             * @description The doctor who wrote it
+                             */
+                            authorId: string;
+                            /** @description SHA-256 (hex) of the signed content */
+                            contentHash?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** Format: uuid */
+                            encounterId: string;
+                            /** Format: uuid */
+                            id: string;
+                            objective: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            plan: string;
+                            /** @description ISO-8601 instant in UTC */
+                            signedAt?: string;
+                            /** Format: uuid */
+                            signedBy?: string;
+                            /** @enum {string} */
+                            status: "draft" | "signed";
+                            subjective: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/notes/{noteId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a note
+         * @description Allowed: patient, doctor.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    noteId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description For an addendum: the signed note it corrects
+                             */
+                            amends?: string;
+                            assessment: string;
+                            /**
+                             * Format: uuid
+                             * @description The doctor who wrote it
+                             */
+                            authorId: string;
+                            /** @description SHA-256 (hex) of the signed content */
+                            contentHash?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** Format: uuid */
+                            encounterId: string;
+                            /** Format: uuid */
+                            id: string;
+                            objective: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            plan: string;
+                            /** @description ISO-8601 instant in UTC */
+                            signedAt?: string;
+                            /** Format: uuid */
+                            signedBy?: string;
+                            /** @enum {string} */
+                            status: "draft" | "signed";
+                            subjective: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit a draft note
+         * @description Only its author (403 for others); a signed note answers 409 `note_signed`: write an addendum.
+         *
+         *     Allowed: doctor.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    noteId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A: the clinical judgement */
+                        assessment?: string;
+                        /** @description O: examination and measurements */
+                        objective?: string;
+                        /** @description P: what happens next */
+                        plan?: string;
+                        /** @description S: what the patient reports */
+                        subjective?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description For an addendum: the signed note it corrects
+                             */
+                            amends?: string;
+                            assessment: string;
+                            /**
+                             * Format: uuid
+                             * @description The doctor who wrote it
+                             */
+                            authorId: string;
+                            /** @description SHA-256 (hex) of the signed content */
+                            contentHash?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** Format: uuid */
+                            encounterId: string;
+                            /** Format: uuid */
+                            id: string;
+                            objective: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            plan: string;
+                            /** @description ISO-8601 instant in UTC */
+                            signedAt?: string;
+                            /** Format: uuid */
+                            signedBy?: string;
+                            /** @enum {string} */
+                            status: "draft" | "signed";
+                            subjective: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/notes/{noteId}/addenda": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Correct a signed note with an addendum
+         * @description A new note that references the signed one (`amends`), signed by the caller as it is written. A draft answers 409 `note_draft`.
+         *
+         *     Allowed: doctor.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    noteId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A: the clinical judgement */
+                        assessment?: string;
+                        /** @description O: examination and measurements */
+                        objective?: string;
+                        /** @description P: what happens next */
+                        plan?: string;
+                        /** @description S: what the patient reports */
+                        subjective?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description For an addendum: the signed note it corrects
+                             */
+                            amends?: string;
+                            assessment: string;
+                            /**
+                             * Format: uuid
+                             * @description The doctor who wrote it
+                             */
+                            authorId: string;
+                            /** @description SHA-256 (hex) of the signed content */
+                            contentHash?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** Format: uuid */
+                            encounterId: string;
+                            /** Format: uuid */
+                            id: string;
+                            objective: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            plan: string;
+                            /** @description ISO-8601 instant in UTC */
+                            signedAt?: string;
+                            /** Format: uuid */
+                            signedBy?: string;
+                            /** @enum {string} */
+                            status: "draft" | "signed";
+                            subjective: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/notes/{noteId}/sign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign a draft note
+         * @description Only its author. Records who signed and when and the SHA-256 of the content; from then on the note is read-only (409 `note_signed`).
+         *
+         *     Allowed: doctor.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    noteId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description For an addendum: the signed note it corrects
+                             */
+                            amends?: string;
+                            assessment: string;
+                            /**
+                             * Format: uuid
+                             * @description The doctor who wrote it
+                             */
+                            authorId: string;
+                            /** @description SHA-256 (hex) of the signed content */
+                            contentHash?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** Format: uuid */
+                            encounterId: string;
+                            /** Format: uuid */
+                            id: string;
+                            objective: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            plan: string;
+                            /** @description ISO-8601 instant in UTC */
+                            signedAt?: string;
+                            /** Format: uuid */
+                            signedBy?: string;
+                            /** @enum {string} */
+                            status: "draft" | "signed";
+                            subjective: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A patient's results (lab and imaging)
+         * @description Newest observation first. A patient sees only their own final or amended results.
+         *
+         *     Allowed: patient, doctor, results.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    /** @description Only the records of this encounter */
+                    encounterId?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                criticalHigh?: number;
+                                criticalLow?: number;
+                                /** Format: uuid */
+                                encounterId?: string;
+                                /**
+                                 * @description Computed for numeric values with limits
+                                 * @enum {string}
+                                 */
+                                flag?: "low" | "normal" | "high" | "critical";
+                                /** Format: uuid */
+                                id: string;
+                                /** @description ISO-8601 instant in UTC */
+                                observedAt: string;
+                                /** Format: uuid */
+                                patientId: string;
+                                performer?: string;
+                                /** Format: uuid */
+                                recordedBy?: string;
+                                referenceHigh?: number;
+                                referenceLow?: number;
+                                referenceText?: string;
+                                /** @enum {string} */
+                                status: "preliminary" | "final" | "amended";
+                                testCode?: string;
+                                testName: string;
+                                unit?: string;
+                                /** @description ISO-8601 instant in UTC */
+                                updatedAt: string;
+                                valueQuantity?: number;
+                                valueText?: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Record a result
+         * @description A numeric value (`valueQuantity`) is flagged low, normal, high or critical from the limits given; a text value is not flagged.
+         *
+         *     Allowed: doctor, results.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description At or above: flag critical */
+                        criticalHigh?: number;
+                        /** @description At or below: flag critical */
+                        criticalLow?: number;
+                        /** Format: uuid */
+                        encounterId?: string;
+                        /** Format: date-time */
+                        observedAt: string;
+                        /** @description Laboratory or person who performed the test */
+                        performer?: string;
+                        referenceHigh?: number;
+                        referenceLow?: number;
+                        /** @description A reference range in words, e.g. "negative" */
+                        referenceText?: string;
+                        /**
+                         * @default final
+                         * @enum {string}
+                         */
+                        status?: "preliminary" | "final" | "amended";
+                        /** @description e.g. a LOINC code */
+                        testCode?: string;
+                        testName: string;
+                        unit?: string;
+                        /** @description A numeric value; its flag is computed from the limits */
+                        valueQuantity?: number;
+                        /** @description A textual value or report */
+                        valueText?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            criticalHigh?: number;
+                            criticalLow?: number;
+                            /** Format: uuid */
+                            encounterId?: string;
+                            /**
+                             * @description Computed for numeric values with limits
+                             * @enum {string}
+                             */
+                            flag?: "low" | "normal" | "high" | "critical";
+                            /** Format: uuid */
+                            id: string;
+                            /** @description ISO-8601 instant in UTC */
+                            observedAt: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            performer?: string;
+                            /** Format: uuid */
+                            recordedBy?: string;
+                            referenceHigh?: number;
+                            referenceLow?: number;
+                            referenceText?: string;
+                            /** @enum {string} */
+                            status: "preliminary" | "final" | "amended";
+                            testCode?: string;
+                            testName: string;
+                            unit?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                            valueQuantity?: number;
+                            valueText?: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/results/{resultId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a result
+         * @description Allowed: patient, doctor, results.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    resultId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            criticalHigh?: number;
+                            criticalLow?: number;
+                            /** Format: uuid */
+                            encounterId?: string;
+                            /**
+                             * @description Computed for numeric values with limits
+                             * @enum {string}
+                             */
+                            flag?: "low" | "normal" | "high" | "critical";
+                            /** Format: uuid */
+                            id: string;
+                            /** @description ISO-8601 instant in UTC */
+                            observedAt: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            performer?: string;
+                            /** Format: uuid */
+                            recordedBy?: string;
+                            referenceHigh?: number;
+                            referenceLow?: number;
+                            referenceText?: string;
+                            /** @enum {string} */
+                            status: "preliminary" | "final" | "amended";
+                            testCode?: string;
+                            testName: string;
+                            unit?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                            valueQuantity?: number;
+                            valueText?: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Complete or correct a result
+         * @description A change to a final result makes it `amended`; a released result never becomes preliminary again (409).
+         *
+         *     Allowed: doctor, results.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    resultId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description At or above: flag critical */
+                        criticalHigh?: number;
+                        /** @description At or below: flag critical */
+                        criticalLow?: number;
+                        /** Format: date-time */
+                        observedAt?: string;
+                        performer?: string;
+                        referenceHigh?: number;
+                        referenceLow?: number;
+                        /** @description A reference range in words, e.g. "negative" */
+                        referenceText?: string;
+                        /** @enum {string} */
+                        status?: "preliminary" | "final" | "amended";
+                        unit?: string;
+                        /** @description A numeric value; its flag is computed from the limits */
+                        valueQuantity?: number;
+                        /** @description A textual value or report */
+                        valueText?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            criticalHigh?: number;
+                            criticalLow?: number;
+                            /** Format: uuid */
+                            encounterId?: string;
+                            /**
+                             * @description Computed for numeric values with limits
+                             * @enum {string}
+                             */
+                            flag?: "low" | "normal" | "high" | "critical";
+                            /** Format: uuid */
+                            id: string;
+                            /** @description ISO-8601 instant in UTC */
+                            observedAt: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            performer?: string;
+                            /** Format: uuid */
+                            recordedBy?: string;
+                            referenceHigh?: number;
+                            referenceLow?: number;
+                            referenceText?: string;
+                            /** @enum {string} */
+                            status: "preliminary" | "final" | "amended";
+                            testCode?: string;
+                            testName: string;
+                            unit?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                            valueQuantity?: number;
+                            valueText?: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/vital-signs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A patient's vital signs
+         * @description Newest measurement first, with the BMI when weight and height were taken together.
+         *
+         *     Allowed: patient, doctor.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    /** @description Only the records of this encounter */
+                    encounterId?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description kg/m², one decimal, when weight and height were measured together */
+                                bmi?: number;
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                diastolic?: number;
+                                /** Format: uuid */
+                                encounterId?: string;
+                                heartRate?: number;
+                                heightCm?: number;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description ISO-8601 instant in UTC */
+                                measuredAt: string;
+                                /** Format: uuid */
+                                patientId: string;
+                                /** Format: uuid */
+                                recordedBy?: string;
+                                respiratoryRate?: number;
+                                spo2?: number;
+                                systolic?: number;
+                                temperatureC?: number;
+                                weightKg?: number;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Record vital signs
+         * @description Values outside physiological bounds answer 400 naming the field (e.g. a temperature of 375 °C, a diastolic pressure above the systolic).
+         *
+         *     Allowed: doctor.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Blood pressure, mmHg */
+                        diastolic?: number;
+                        /** Format: uuid */
+                        encounterId?: string;
+                        heartRate?: number;
+                        heightCm?: number;
+                        /**
+                         * Format: date-time
+                         * @description Default: now
+                         */
+                        measuredAt?: string;
+                        respiratoryRate?: number;
+                        /** @description Oxygen saturation, % */
+                        spo2?: number;
+                        /** @description Blood pressure, mmHg */
+                        systolic?: number;
+                        temperatureC?: number;
+                        weightKg?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description kg/m², one decimal, when weight and height were measured together */
+                            bmi?: number;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            diastolic?: number;
+                            /** Format: uuid */
+                            encounterId?: string;
+                            heartRate?: number;
+                            heightCm?: number;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description ISO-8601 instant in UTC */
+                            measuredAt: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            /** Format: uuid */
+                            recordedBy?: string;
+                            respiratoryRate?: number;
+                            spo2?: number;
+                            systolic?: number;
+                            temperatureC?: number;
+                            weightKg?: number;
                         };
                     };
                 };
@@ -6606,6 +11936,1304 @@ export interface paths {
             };
         };
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prescriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find prescriptions, newest first
+         * @description A patient sees only their own signed prescriptions; a pharmacist only signed ones.
+         *
+         *     Allowed: patient, doctor, pharmacist, admin.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    patientId?: string;
+                    status?: "draft" | "signed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                appointmentId?: string;
+                                appointmentNumber?: string;
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                /** @description YYYY-MM-DD */
+                                date: string;
+                                /** Format: uuid */
+                                id: string;
+                                lines: {
+                                    afternoon: boolean;
+                                    days: number;
+                                    /** @enum {string} */
+                                    foodTiming: "before" | "after" | "with" | "any";
+                                    /** @enum {string} */
+                                    form: "tablet" | "capsule" | "liquid" | "drops" | "cream" | "ointment" | "gel" | "mouthwash" | "injection" | "inhaler" | "patch" | "suppository" | "powder" | "other";
+                                    genericName?: string;
+                                    instructions?: string;
+                                    lineNo: number;
+                                    medicament: string;
+                                    morning: boolean;
+                                    night: boolean;
+                                    /** @description Exact decimal */
+                                    price?: string;
+                                    quantity: number;
+                                    strength?: string;
+                                }[];
+                                /** @description Sum of the priced lines, exact decimal */
+                                linesTotal: string;
+                                nextAppointmentDate?: string;
+                                notes?: string;
+                                /** @description PRN00001 */
+                                number: string;
+                                /** Format: uuid */
+                                patientId: string;
+                                /**
+                                 * Format: uuid
+                                 * @description The account of the prescribing doctor
+                                 */
+                                prescriberId: string;
+                                prescriberName?: string;
+                                /** Format: uuid */
+                                referredPractitionerId?: string;
+                                referredPractitionerName?: string;
+                                /** @description ISO-8601 instant in UTC */
+                                signedAt?: string;
+                                /** @enum {string} */
+                                status: "draft" | "signed";
+                                teeth: number[];
+                                /** @description Exact decimal, copied from the catalogue */
+                                treatmentCost?: string;
+                                /** Format: uuid */
+                                treatmentId?: string;
+                                treatmentName?: string;
+                                /** @description ISO-8601 instant in UTC */
+                                updatedAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Write a prescription (a draft)
+         * @description The signed-in doctor is the prescriber. With a treatment, its cost is copied from the catalogue. Sign it to issue it.
+         *
+         *     Allowed: doctor.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description One of the patient's appointments
+                         */
+                        appointmentId?: string;
+                        /** @description Default: today in the clinic's time zone */
+                        date?: string;
+                        lines: {
+                            /** @default false */
+                            afternoon?: boolean;
+                            days: number;
+                            /**
+                             * @description Take before, after or with food, or at any time
+                             * @enum {string}
+                             */
+                            foodTiming: "before" | "after" | "with" | "any";
+                            /** @enum {string} */
+                            form: "tablet" | "capsule" | "liquid" | "drops" | "cream" | "ointment" | "gel" | "mouthwash" | "injection" | "inhaler" | "patch" | "suppository" | "powder" | "other";
+                            genericName?: string;
+                            instructions?: string;
+                            /** @description Brand or product name */
+                            medicament: string;
+                            /** @default false */
+                            morning?: boolean;
+                            /** @default false */
+                            night?: boolean;
+                            /** @description Price of the line (for the quantity), exact decimal, e.g. "4.95" */
+                            price?: string;
+                            quantity: number;
+                            /** @description Dosage strength, e.g. "500 mg" */
+                            strength?: string;
+                        }[];
+                        nextAppointmentDate?: string;
+                        notes?: string;
+                        /** Format: uuid */
+                        patientId: string;
+                        /**
+                         * Format: uuid
+                         * @description A practitioner who is a dentist
+                         */
+                        referredPractitionerId?: string;
+                        /**
+                         * @description FDI tooth numbers the prescription concerns
+                         * @default []
+                         */
+                        teeth?: number[];
+                        /**
+                         * Format: uuid
+                         * @description A treatment of the catalogue: its cost is copied onto the prescription
+                         */
+                        treatmentId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            appointmentId?: string;
+                            appointmentNumber?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** @description YYYY-MM-DD */
+                            date: string;
+                            /** Format: uuid */
+                            id: string;
+                            lines: {
+                                afternoon: boolean;
+                                days: number;
+                                /** @enum {string} */
+                                foodTiming: "before" | "after" | "with" | "any";
+                                /** @enum {string} */
+                                form: "tablet" | "capsule" | "liquid" | "drops" | "cream" | "ointment" | "gel" | "mouthwash" | "injection" | "inhaler" | "patch" | "suppository" | "powder" | "other";
+                                genericName?: string;
+                                instructions?: string;
+                                lineNo: number;
+                                medicament: string;
+                                morning: boolean;
+                                night: boolean;
+                                /** @description Exact decimal */
+                                price?: string;
+                                quantity: number;
+                                strength?: string;
+                            }[];
+                            /** @description Sum of the priced lines, exact decimal */
+                            linesTotal: string;
+                            nextAppointmentDate?: string;
+                            notes?: string;
+                            /** @description PRN00001 */
+                            number: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            /**
+                             * Format: uuid
+                             * @description The account of the prescribing doctor
+                             */
+                            prescriberId: string;
+                            prescriberName?: string;
+                            /** Format: uuid */
+                            referredPractitionerId?: string;
+                            referredPractitionerName?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            signedAt?: string;
+                            /** @enum {string} */
+                            status: "draft" | "signed";
+                            teeth: number[];
+                            /** @description Exact decimal, copied from the catalogue */
+                            treatmentCost?: string;
+                            /** Format: uuid */
+                            treatmentId?: string;
+                            treatmentName?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prescriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a prescription
+         * @description Allowed: patient, doctor, pharmacist, admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            appointmentId?: string;
+                            appointmentNumber?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** @description YYYY-MM-DD */
+                            date: string;
+                            /** Format: uuid */
+                            id: string;
+                            lines: {
+                                afternoon: boolean;
+                                days: number;
+                                /** @enum {string} */
+                                foodTiming: "before" | "after" | "with" | "any";
+                                /** @enum {string} */
+                                form: "tablet" | "capsule" | "liquid" | "drops" | "cream" | "ointment" | "gel" | "mouthwash" | "injection" | "inhaler" | "patch" | "suppository" | "powder" | "other";
+                                genericName?: string;
+                                instructions?: string;
+                                lineNo: number;
+                                medicament: string;
+                                morning: boolean;
+                                night: boolean;
+                                /** @description Exact decimal */
+                                price?: string;
+                                quantity: number;
+                                strength?: string;
+                            }[];
+                            /** @description Sum of the priced lines, exact decimal */
+                            linesTotal: string;
+                            nextAppointmentDate?: string;
+                            notes?: string;
+                            /** @description PRN00001 */
+                            number: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            /**
+                             * Format: uuid
+                             * @description The account of the prescribing doctor
+                             */
+                            prescriberId: string;
+                            prescriberName?: string;
+                            /** Format: uuid */
+                            referredPractitionerId?: string;
+                            referredPractitionerName?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            signedAt?: string;
+                            /** @enum {string} */
+                            status: "draft" | "signed";
+                            teeth: number[];
+                            /** @description Exact decimal, copied from the catalogue */
+                            treatmentCost?: string;
+                            /** Format: uuid */
+                            treatmentId?: string;
+                            treatmentName?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Replace a draft, lines included
+         * @description Only its author, and only while it is a draft: a signed prescription answers 409.
+         *
+         *     Allowed: doctor.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description One of the patient's appointments
+                         */
+                        appointmentId?: string;
+                        /** @description Default: today in the clinic's time zone */
+                        date?: string;
+                        lines: {
+                            /** @default false */
+                            afternoon?: boolean;
+                            days: number;
+                            /**
+                             * @description Take before, after or with food, or at any time
+                             * @enum {string}
+                             */
+                            foodTiming: "before" | "after" | "with" | "any";
+                            /** @enum {string} */
+                            form: "tablet" | "capsule" | "liquid" | "drops" | "cream" | "ointment" | "gel" | "mouthwash" | "injection" | "inhaler" | "patch" | "suppository" | "powder" | "other";
+                            genericName?: string;
+                            instructions?: string;
+                            /** @description Brand or product name */
+                            medicament: string;
+                            /** @default false */
+                            morning?: boolean;
+                            /** @default false */
+                            night?: boolean;
+                            /** @description Price of the line (for the quantity), exact decimal, e.g. "4.95" */
+                            price?: string;
+                            quantity: number;
+                            /** @description Dosage strength, e.g. "500 mg" */
+                            strength?: string;
+                        }[];
+                        nextAppointmentDate?: string;
+                        notes?: string;
+                        /**
+                         * Format: uuid
+                         * @description A practitioner who is a dentist
+                         */
+                        referredPractitionerId?: string;
+                        /**
+                         * @description FDI tooth numbers the prescription concerns
+                         * @default []
+                         */
+                        teeth?: number[];
+                        /**
+                         * Format: uuid
+                         * @description A treatment of the catalogue: its cost is copied onto the prescription
+                         */
+                        treatmentId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            appointmentId?: string;
+                            appointmentNumber?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** @description YYYY-MM-DD */
+                            date: string;
+                            /** Format: uuid */
+                            id: string;
+                            lines: {
+                                afternoon: boolean;
+                                days: number;
+                                /** @enum {string} */
+                                foodTiming: "before" | "after" | "with" | "any";
+                                /** @enum {string} */
+                                form: "tablet" | "capsule" | "liquid" | "drops" | "cream" | "ointment" | "gel" | "mouthwash" | "injection" | "inhaler" | "patch" | "suppository" | "powder" | "other";
+                                genericName?: string;
+                                instructions?: string;
+                                lineNo: number;
+                                medicament: string;
+                                morning: boolean;
+                                night: boolean;
+                                /** @description Exact decimal */
+                                price?: string;
+                                quantity: number;
+                                strength?: string;
+                            }[];
+                            /** @description Sum of the priced lines, exact decimal */
+                            linesTotal: string;
+                            nextAppointmentDate?: string;
+                            notes?: string;
+                            /** @description PRN00001 */
+                            number: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            /**
+                             * Format: uuid
+                             * @description The account of the prescribing doctor
+                             */
+                            prescriberId: string;
+                            prescriberName?: string;
+                            /** Format: uuid */
+                            referredPractitionerId?: string;
+                            referredPractitionerName?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            signedAt?: string;
+                            /** @enum {string} */
+                            status: "draft" | "signed";
+                            teeth: number[];
+                            /** @description Exact decimal, copied from the catalogue */
+                            treatmentCost?: string;
+                            /** Format: uuid */
+                            treatmentId?: string;
+                            treatmentName?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prescriptions/{id}.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The printable prescription (PDF)
+         * @description In Spanish or English (`?lang=`, else Accept-Language). A draft prints marked as such. Every download is audited.
+         *
+         *     Allowed: patient, doctor, pharmacist, admin.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description es or en; without it, the Accept-Language header, then Spanish */
+                    lang?: "es" | "en";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The prescription as a PDF (application/pdf) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": unknown;
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prescriptions/{id}/sign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign a draft: it becomes read-only
+         * @description Only its author. Emits `prescription.signed`. Signing twice answers 409.
+         *
+         *     Allowed: doctor.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            appointmentId?: string;
+                            appointmentNumber?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** @description YYYY-MM-DD */
+                            date: string;
+                            /** Format: uuid */
+                            id: string;
+                            lines: {
+                                afternoon: boolean;
+                                days: number;
+                                /** @enum {string} */
+                                foodTiming: "before" | "after" | "with" | "any";
+                                /** @enum {string} */
+                                form: "tablet" | "capsule" | "liquid" | "drops" | "cream" | "ointment" | "gel" | "mouthwash" | "injection" | "inhaler" | "patch" | "suppository" | "powder" | "other";
+                                genericName?: string;
+                                instructions?: string;
+                                lineNo: number;
+                                medicament: string;
+                                morning: boolean;
+                                night: boolean;
+                                /** @description Exact decimal */
+                                price?: string;
+                                quantity: number;
+                                strength?: string;
+                            }[];
+                            /** @description Sum of the priced lines, exact decimal */
+                            linesTotal: string;
+                            nextAppointmentDate?: string;
+                            notes?: string;
+                            /** @description PRN00001 */
+                            number: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            /**
+                             * Format: uuid
+                             * @description The account of the prescribing doctor
+                             */
+                            prescriberId: string;
+                            prescriberName?: string;
+                            /** Format: uuid */
+                            referredPractitionerId?: string;
+                            referredPractitionerName?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            signedAt?: string;
+                            /** @enum {string} */
+                            status: "draft" | "signed";
+                            teeth: number[];
+                            /** @description Exact decimal, copied from the catalogue */
+                            treatmentCost?: string;
+                            /** Format: uuid */
+                            treatmentId?: string;
+                            treatmentName?: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

@@ -16,12 +16,17 @@ export function useNavItems(): NavItem[] {
   const session = useSession();
   const all: NavItem[] = [
     { to: '/portal', label: t('nav.portal'), roles: ACCESS.portal },
+    { to: '/portal/appointments', label: t('nav.myAppointments'), roles: ACCESS.portal },
     { to: '/patients', label: t('nav.patients'), roles: ACCESS.patients },
+    { to: '/today', label: t('nav.today'), roles: ACCESS.schedule },
+    { to: '/calendar', label: t('nav.calendar'), roles: ACCESS.schedule },
     { to: '/doctor', label: t('nav.doctor'), roles: ACCESS.doctor },
     { to: '/results', label: t('nav.results'), roles: ACCESS.results },
     { to: '/pharmacy', label: t('nav.pharmacy'), roles: ACCESS.pharmacy },
     { to: '/helpdesk', label: t('nav.helpdesk'), roles: ACCESS.helpdesk },
     { to: '/admin/users', label: t('nav.users'), roles: ACCESS.admin },
+    { to: '/admin/practitioners', label: t('nav.practitioners'), roles: ACCESS.admin },
+    { to: '/admin/treatments', label: t('nav.treatments'), roles: ACCESS.admin },
     { to: '/admin/audit', label: t('nav.audit'), roles: ACCESS.admin },
     { to: '/admin/mail', label: t('nav.mail'), roles: ACCESS.admin },
     { to: '/admin/system', label: t('nav.system'), roles: ACCESS.admin },
@@ -63,6 +68,10 @@ export function Shell({ children }: { children: ReactNode }) {
   const items = useNavItems();
   const location = useLocation();
   const queryClient = useQueryClient();
+  // The deepest item holding the current page is the active one (/portal/appointments, not /portal too).
+  const active = items
+    .filter((item) => location.pathname === item.to || location.pathname.startsWith(`${item.to}/`))
+    .sort((a, b) => b.to.length - a.to.length)[0]?.to;
   return (
     <AppShell
       header={{ height: 56 }}
@@ -101,8 +110,10 @@ export function Shell({ children }: { children: ReactNode }) {
             key={item.to}
             component={RouterLink}
             to={item.to}
+            // The router would mark /portal current on /portal/appointments as well: `active` decides.
+            end
             label={item.label}
-            active={location.pathname.startsWith(item.to)}
+            active={item.to === active}
             variant="filled"
             onClick={close}
           />

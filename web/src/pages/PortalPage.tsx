@@ -1,11 +1,12 @@
-import { Alert, Loader, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, Loader, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { PatientHeader } from '../components/PatientHeader';
 import { PatientDetails } from './PatientDetailPage';
 
-/** The patient's own portal: their record now; appointments, prescriptions and results later. */
+/** The patient's own portal: their record and appointments now; prescriptions and results later. */
 export function PortalPage() {
   const { t } = useTranslation();
   const own = useQuery({
@@ -21,6 +22,14 @@ export function PortalPage() {
       {own.isSuccess && !patient && <Text>{t('portal.noRecord')}</Text>}
       {patient && <PatientHeader patient={patient} />}
       {patient && <PatientDetails patient={patient} />}
+      <Card withBorder>
+        <Group justify="space-between">
+          <Text>{t('portal.appointmentsHelp')}</Text>
+          <Button component={Link} to="/portal/appointments">
+            {t('nav.myAppointments')}
+          </Button>
+        </Group>
+      </Card>
       <Alert color="blue" title={t('placeholder.comingTitle')}>
         {t('placeholder.portal')}
       </Alert>

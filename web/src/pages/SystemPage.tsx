@@ -24,6 +24,10 @@ export function SystemPage() {
               <Text fw={600}>{t('system.database')}:</Text>
               <Text>{info.data.database === 'pglite' ? t('system.embedded') : 'PostgreSQL'}</Text>
             </Group>
+            <Group>
+              <Text fw={600}>{t('system.timeZone')}:</Text>
+              <Text>{info.data.timeZone}</Text>
+            </Group>
             <Text fw={600}>{t('system.integrations')}</Text>
             <Table>
               <Table.Tbody>
