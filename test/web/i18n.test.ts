@@ -3,12 +3,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AuditEvent } from '../../src/modules/audit/audit.schemas.js';
+import { DiagnosisStatus } from '../../src/modules/clinical/diagnoses.schemas.js';
+import { EncounterKind, EncounterStatus } from '../../src/modules/clinical/encounters.schemas.js';
+import { ResultFlag, ResultStatus } from '../../src/modules/clinical/results.schemas.js';
+import { FINDINGS, TreatmentStatus } from '../../src/modules/dentistry/dentistry.schemas.js';
 import { RESET_LINK_MINUTES } from '../../src/modules/identity/password-reset.js';
 import { DeliveryStatus } from '../../src/modules/notifications/notifications.schemas.js';
 import { TEMPLATE_NAMES } from '../../src/modules/notifications/templates.js';
 import { Category, Sex } from '../../src/modules/patients/patients.schemas.js';
+import { FOOD_TIMINGS, FORMS, PrescriptionStatus } from '../../src/modules/prescriptions/prescriptions.schemas.js';
 import { AppointmentType, STATUSES } from '../../src/modules/scheduling/scheduling.schemas.js';
 import { ROLES } from '../../src/platform/http/access.js';
+import { MARKS } from '../../web/src/clinical/dental/teeth.js';
 import en from '../../web/src/i18n/en.json' with { type: 'json' };
 import es from '../../web/src/i18n/es.json' with { type: 'json' };
 
@@ -81,6 +87,18 @@ describe('web app translations', () => {
         'appointmentStatus',
         'appointmentType',
         'conflict',
+        'encounterKind',
+        'encounterStatus',
+        'resultFlag',
+        'resultStatus',
+        'diagnosisStatus',
+        'clinicalConflict',
+        'finding',
+        'chartStatus',
+        'dentalMark',
+        'prescriptionStatus',
+        'drugForm',
+        'foodTiming',
       ]),
     );
   });
@@ -106,6 +124,17 @@ describe('web app translations', () => {
       appointmentType: AppointmentType.options,
       // The 409 codes that name a practitioner and a time (the others have their own keys).
       conflict: ['slot_taken', 'outside_working_hours', 'practitioner_unavailable'],
+      encounterKind: EncounterKind.options,
+      encounterStatus: EncounterStatus.options,
+      resultFlag: ResultFlag.options,
+      resultStatus: ResultStatus.options,
+      diagnosisStatus: DiagnosisStatus.options,
+      finding: FINDINGS,
+      chartStatus: TreatmentStatus.options,
+      dentalMark: MARKS,
+      prescriptionStatus: PrescriptionStatus.options,
+      drugForm: FORMS,
+      foodTiming: FOOD_TIMINGS,
     };
     const missing = Object.entries(values).flatMap(([group, vs]) =>
       vs.map((v) => `${group}.${v}`).filter((k) => !esKeys.has(k) || !enKeys.has(k)),
@@ -122,6 +151,19 @@ describe('web app translations', () => {
     expect(codes.length).toBeGreaterThanOrEqual(5);
     const missing = codes.filter((c) => !exists(esKeys, `conflict.${c}`) || !exists(enKeys, `conflict.${c}`));
     expect(missing).toEqual([]);
+  });
+
+  it('words each clinical conflict (409 code) the web app names, and the server does answer them', () => {
+    const problems = fs.readFileSync(new URL('../../web/src/clinical/problems.ts', import.meta.url), 'utf8');
+    const named = JSON.parse((problems.match(/const CONFLICTS = (\[[^\]]*\])/)?.[1] ?? '[]').replaceAll("'", '"'));
+    expect(named.length).toBeGreaterThanOrEqual(3);
+    const server = ['clinical/notes.service.ts', 'prescriptions/prescriptions.service.ts']
+      .map((f) => fs.readFileSync(new URL(`../../src/modules/${f}`, import.meta.url), 'utf8'))
+      .join('\n');
+    for (const code of named) {
+      expect(server, code).toContain(`code: '${code}'`);
+      expect(exists(esKeys, `clinicalConflict.${code}`) && exists(enKeys, `clinicalConflict.${code}`), code).toBe(true);
+    }
   });
 
   it('tells how long a reset link works as long as the server lets it work', () => {

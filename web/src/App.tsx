@@ -14,6 +14,7 @@ const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, n
 const AccountPage = page(() => import('./pages/AccountPage'), 'AccountPage');
 const AuditPage = page(() => import('./pages/AuditPage'), 'AuditPage');
 const CalendarPage = page(() => import('./pages/CalendarPage'), 'CalendarPage');
+const DoctorPage = page(() => import('./pages/DoctorPage'), 'DoctorPage');
 const ForgotPasswordPage = page(() => import('./pages/ForgotPasswordPage'), 'ForgotPasswordPage');
 const MailPage = page(() => import('./pages/MailPage'), 'MailPage');
 const PatientDetailPage = page(() => import('./pages/PatientDetailPage'), 'PatientDetailPage');
@@ -21,6 +22,7 @@ const PatientFormPage = page(() => import('./pages/PatientFormPage'), 'PatientFo
 const PatientsPage = page(() => import('./pages/PatientsPage'), 'PatientsPage');
 const PortalAppointmentsPage = page(() => import('./pages/PortalAppointmentsPage'), 'PortalAppointmentsPage');
 const PortalPage = page(() => import('./pages/PortalPage'), 'PortalPage');
+const PortalRecordPage = page(() => import('./pages/PortalRecordPage'), 'PortalRecordPage');
 const PractitionerPage = page(() => import('./pages/PractitionerPage'), 'PractitionerPage');
 const PractitionersPage = page(() => import('./pages/PractitionersPage'), 'PractitionersPage');
 const SystemPage = page(() => import('./pages/SystemPage'), 'SystemPage');
@@ -28,6 +30,7 @@ const TodayPage = page(() => import('./pages/TodayPage'), 'TodayPage');
 const TreatmentsPage = page(() => import('./pages/TreatmentsPage'), 'TreatmentsPage');
 const UsersPage = page(() => import('./pages/UsersPage'), 'UsersPage');
 const RegisterPage = page(() => import('./pages/RegisterPage'), 'RegisterPage');
+const ResultsDeskPage = page(() => import('./pages/ResultsDeskPage'), 'ResultsDeskPage');
 const ResetPasswordPage = page(() => import('./pages/ResetPasswordPage'), 'ResetPasswordPage');
 
 /** Opened from e-mail links, so they show whether or not this browser is signed in (maybe as someone else). */
@@ -136,6 +139,14 @@ export function App() {
             }
           />
           <Route
+            path="/portal/record"
+            element={
+              <Guard roles={ACCESS.portal}>
+                <PortalRecordPage />
+              </Guard>
+            }
+          />
+          <Route
             path="/calendar"
             element={
               <Guard roles={ACCESS.schedule}>
@@ -155,7 +166,7 @@ export function App() {
             path="/doctor"
             element={
               <Guard roles={ACCESS.doctor}>
-                <Placeholder workspace="doctor" />
+                <DoctorPage />
               </Guard>
             }
           />
@@ -163,7 +174,7 @@ export function App() {
             path="/results"
             element={
               <Guard roles={ACCESS.results}>
-                <Placeholder workspace="results" />
+                <ResultsDeskPage />
               </Guard>
             }
           />

@@ -10,6 +10,8 @@ export const ACCESS = {
   /** The diary and the day's check-in: the desk, the doctors and administrators. */
   schedule: ['admissions', 'doctor', 'admin'],
   doctor: ['doctor'],
+  /** Encounters (admissions, visits): opened and discharged by the desk and the doctors. */
+  encounters: ['admissions', 'doctor'],
   results: ['results'],
   pharmacy: ['pharmacist'],
   helpdesk: ['agent'],

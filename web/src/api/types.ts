@@ -35,3 +35,40 @@ export type AppointmentQuery = NonNullable<paths['/api/v1/appointments']['get'][
 export type Reschedule = NonNullable<
   paths['/api/v1/appointments/{id}']['patch']['requestBody']
 >['content']['application/json'];
+
+// The clinical record, the dental chart and prescriptions.
+export type ClinicalSummary = Json<paths['/api/v1/patients/{id}/clinical-summary']['get']['responses'][200]>;
+export type Encounter = Json<paths['/api/v1/patients/{id}/encounters/{encounterId}']['get']['responses'][200]>;
+export type EncounterKind = Encounter['kind'];
+export type EncounterInput = NonNullable<
+  paths['/api/v1/patients/{id}/encounters']['post']['requestBody']
+>['content']['application/json'];
+export type Note = Json<paths['/api/v1/patients/{id}/notes/{noteId}']['get']['responses'][200]>;
+export type Diagnosis = ClinicalSummary['activeDiagnoses'][number];
+export type DiagnosisStatus = Diagnosis['status'];
+export type Icd10Entry = Json<paths['/api/v1/icd10']['get']['responses'][200]>['items'][number];
+export type Vitals = Json<paths['/api/v1/patients/{id}/vital-signs']['post']['responses'][201]>;
+export type VitalsInput = NonNullable<
+  paths['/api/v1/patients/{id}/vital-signs']['post']['requestBody']
+>['content']['application/json'];
+export type Result = Json<paths['/api/v1/patients/{id}/results/{resultId}']['get']['responses'][200]>;
+export type ResultInput = NonNullable<
+  paths['/api/v1/patients/{id}/results']['post']['requestBody']
+>['content']['application/json'];
+export type DentalChart = Json<paths['/api/v1/patients/{id}/dental-chart']['get']['responses'][200]>;
+export type CurrentEntry = DentalChart['teeth'][number]['entries'][number];
+export type ChartEntry = Json<
+  paths['/api/v1/patients/{id}/dental-chart/teeth/{tooth}/history']['get']['responses'][200]
+>['entries'][number];
+export type ChartEntryInput = NonNullable<
+  paths['/api/v1/patients/{id}/dental-chart/entries']['post']['requestBody']
+>['content']['application/json'];
+export type Surface = ChartEntry['surfaces'][number];
+export type Finding = NonNullable<ChartEntry['finding']>;
+export type Prescription = Json<paths['/api/v1/prescriptions/{id}']['get']['responses'][200]>;
+export type PrescriptionInput = NonNullable<
+  paths['/api/v1/prescriptions']['post']['requestBody']
+>['content']['application/json'];
+export type PrescriptionLineInput = PrescriptionInput['lines'][number];
+export type DrugForm = PrescriptionLineInput['form'];
+export type FoodTiming = PrescriptionLineInput['foodTiming'];

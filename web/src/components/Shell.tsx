@@ -17,6 +17,7 @@ export function useNavItems(): NavItem[] {
   const all: NavItem[] = [
     { to: '/portal', label: t('nav.portal'), roles: ACCESS.portal },
     { to: '/portal/appointments', label: t('nav.myAppointments'), roles: ACCESS.portal },
+    { to: '/portal/record', label: t('nav.myRecord'), roles: ACCESS.portal },
     { to: '/patients', label: t('nav.patients'), roles: ACCESS.patients },
     { to: '/today', label: t('nav.today'), roles: ACCESS.schedule },
     { to: '/calendar', label: t('nav.calendar'), roles: ACCESS.schedule },

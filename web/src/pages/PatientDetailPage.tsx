@@ -5,6 +5,7 @@ import { Link, useParams } from 'react-router';
 import { api, unwrap } from '../api/client';
 import type { Patient } from '../api/types';
 import { hasRole, useSession } from '../auth/useSession';
+import { ClinicalRecord } from '../clinical/ClinicalRecord';
 import { Duplicates } from '../components/Duplicates';
 import { PatientHeader } from '../components/PatientHeader';
 import { formatDate } from '../format';
@@ -60,14 +61,8 @@ export function PatientDetailPage() {
   if (patient.isPending) return <Loader />;
   if (patient.isError) return <Alert color="red">{patient.error.message}</Alert>;
   const p = patient.data;
-  return (
+  const details = (
     <Stack>
-      <PatientHeader patient={p} />
-      {p.mergedInto && (
-        <Alert color="gray">
-          {t('patients.mergedInto')} <Link to={`/patients/${p.mergedInto}`}>{t('common.open')}</Link>
-        </Alert>
-      )}
       {hasRole(roles, ACCESS.editPatient) && !p.mergedInto && (
         <Group>
           <Button component={Link} to={`/patients/${p.id}/edit`} variant="default">
@@ -77,6 +72,25 @@ export function PatientDetailPage() {
       )}
       <PatientDetails patient={p} />
       {duplicates.data && <Duplicates patientId={p.id} candidates={duplicates.data.items} />}
+    </Stack>
+  );
+  return (
+    <Stack>
+      <PatientHeader patient={p} />
+      {p.mergedInto && (
+        <Alert color="gray">
+          {t('patients.mergedInto')} <Link to={`/patients/${p.mergedInto}`}>{t('common.open')}</Link>
+        </Alert>
+      )}
+      {/* Doctors and the desk see the clinical record beside the details; a merged record has none of its own. */}
+      {hasRole(roles, ACCESS.encounters) && !p.mergedInto ? (
+        <ClinicalRecord
+          patientId={p.id}
+          before={[{ value: 'details', label: t('record.details'), render: () => details }]}
+        />
+      ) : (
+        details
+      )}
     </Stack>
   );
 }

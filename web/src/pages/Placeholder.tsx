@@ -1,14 +1,12 @@
 import { Alert, Stack, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 
-type Workspace = 'doctor' | 'results' | 'pharmacy' | 'helpdesk';
+type Workspace = 'pharmacy' | 'helpdesk';
 
 /** A workspace whose features arrive in later issues: says what is coming, shows no fake data. */
 export function Placeholder({ workspace }: { workspace: Workspace }) {
   const { t } = useTranslation();
   const texts: Record<Workspace, [string, string]> = {
-    doctor: [t('nav.doctor'), t('placeholder.doctor')],
-    results: [t('nav.results'), t('placeholder.results')],
     pharmacy: [t('nav.pharmacy'), t('placeholder.pharmacy')],
     helpdesk: [t('nav.helpdesk'), t('placeholder.helpdesk')],
   };

@@ -6,7 +6,7 @@ import { api, unwrap } from '../api/client';
 import { PatientHeader } from '../components/PatientHeader';
 import { PatientDetails } from './PatientDetailPage';
 
-/** The patient's own portal: their record and appointments now; prescriptions and results later. */
+/** The patient's own portal: their details, and the way to their appointments and clinical record. */
 export function PortalPage() {
   const { t } = useTranslation();
   const own = useQuery({
@@ -27,6 +27,14 @@ export function PortalPage() {
           <Text>{t('portal.appointmentsHelp')}</Text>
           <Button component={Link} to="/portal/appointments">
             {t('nav.myAppointments')}
+          </Button>
+        </Group>
+      </Card>
+      <Card withBorder>
+        <Group justify="space-between">
+          <Text>{t('portal.recordHelp')}</Text>
+          <Button component={Link} to="/portal/record">
+            {t('nav.myRecord')}
           </Button>
         </Group>
       </Card>

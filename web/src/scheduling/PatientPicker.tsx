@@ -10,10 +10,13 @@ export function PatientPicker({
   value,
   onChange,
   error,
+  required = true,
 }: {
   value: string | null;
   onChange: (id: string | null) => void;
   error?: string | undefined;
+  /** A booking needs a patient; a workspace's search box does not mark itself so. */
+  required?: boolean;
 }) {
   const { t } = useTranslation();
   const [search, setSearch] = useState('');
@@ -34,7 +37,7 @@ export function PatientPicker({
     <Select
       label={t('booking.patient')}
       placeholder={t('patients.searchPlaceholder')}
-      required
+      required={required}
       searchable
       searchValue={search}
       onSearchChange={setSearch}
