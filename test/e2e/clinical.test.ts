@@ -1,72 +1,31 @@
 /// <reference lib="dom" />
 // Functions passed to page.evaluate run in the browser.
 import fs from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '../../src/platform/http/access.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_CONTEXT } from '../../src/server.js';
-import { createTestApp, TEST_PASSWORD, type TestApp } from '../support/app.js';
+import type { TestApp } from '../support/app.js';
 import { draftNote, openEncounter } from '../support/clinical.js';
 import { pdfText } from '../support/pdf.js';
 import { createPractitioner, localDate } from '../support/scheduling.js';
-import { CHROMIUM, ensureWebBuilt, expectAccessible, launch, screenshot, watchConsole } from './browser.js';
+import { CHROMIUM, screenshot, watchConsole } from './browser.js';
+import { useBrowserSession } from './session.js';
 
 /** The clinical record in a real Chromium: the doctor's workspace, the dental chart, prescriptions, the results desk. */
 describe.skipIf(!CHROMIUM)('clinical record in Chromium', () => {
+  const session = useBrowserSession();
+  const { user, signedIn, nav, accessible } = session;
   let t: TestApp;
   let base: string;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  const user = async (roles: Role[], extra: { patientId?: string } = {}) => {
-    const email = `${roles.join('-')}-${Math.random().toString(36).slice(2, 8)}@clinica.test`;
-    const created = await t.app.clinica.users.create(
-      { email, roles, password: TEST_PASSWORD, ...extra },
-      SYSTEM_CONTEXT,
-    );
-    return { email, id: created.id };
-  };
-
-  /** A signed-in tab of its own browser context (its own session), collecting console errors. */
-  async function signedIn(email: string, viewport = { width: 1280, height: 900 }) {
-    const context = await browser.newContext({ viewport, locale: 'es-ES' });
-    contexts.push(context);
-    const page = await context.newPage();
-    const errors: string[] = [];
-    watchConsole(page, errors);
-    await page.goto(`${base}/`);
-    await page.getByLabel('Correo electrónico').fill(email);
-    await page.getByRole('textbox', { name: 'Contraseña' }).fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Entrar' }).click();
-    await page.getByRole('navigation', { name: 'Navegación principal' }).waitFor();
-    return { page, errors };
-  }
-
-  const nav = (page: Page, name: string) =>
-    page.getByRole('navigation', { name: 'Navegación principal' }).getByRole('link', { name, exact: true }).click();
+  beforeAll(() => {
+    ({ t, base } = session);
+  });
 
   /** Finds a patient in a workspace's search box and opens them. */
   async function pickPatient(page: Page, search: string, patient: { patientNumber: string }) {
     await page.getByRole('combobox', { name: 'Paciente' }).fill(search);
     await page.getByRole('option', { name: new RegExp(`^${patient.patientNumber} · `) }).click();
     await page.getByTestId('patient-header').getByText(patient.patientNumber).waitFor();
-  }
-
-  /** axe, once notifications have finished fading in: it reads half-faded text as low contrast. */
-  async function accessible(page: Page, label: string) {
-    await expect
-      .poll(() =>
-        page.evaluate(() =>
-          Array.from(document.querySelectorAll('.mantine-Notification-root, .mantine-Modal-content')).every((el) => {
-            for (let e: Element | null = el; e; e = e.parentElement)
-              if (Number(getComputedStyle(e).opacity) < 1) return false;
-            return true;
-          }),
-        ),
-      )
-      .toBe(true);
-    await expectAccessible(page, label);
   }
 
   /** A PDF the app offers, fetched through the page's own request context with its session's token. */
@@ -82,21 +41,6 @@ describe.skipIf(!CHROMIUM)('clinical record in Chromium', () => {
     if (res.statusCode >= 300) throw new Error(`${url}: ${res.statusCode} ${res.body}`);
     return res.json() as { id: string; number?: string };
   }
-
-  beforeAll(async () => {
-    ensureWebBuilt();
-    t = await createTestApp('pglite');
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await launch();
-  });
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
 
   it('a doctor finds a patient, writes a SOAP draft, signs it (then it is read-only) and corrects it with an addendum', async () => {
     const patient = await t.createPatient({ firstName: 'Nora', lastName: 'Nota Firmada', allergies: ['Penicilina'] });

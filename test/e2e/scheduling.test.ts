@@ -1,43 +1,22 @@
-/// <reference lib="dom" />
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/platform/http/access.js';
 import { SYSTEM_CONTEXT } from '../../src/server.js';
-import { createTestApp, TEST_PASSWORD, type TestApp } from '../support/app.js';
+import type { TestApp } from '../support/app.js';
 import { bookAppointment, createPractitioner, everyDay, localDate, localInstant } from '../support/scheduling.js';
-import { CHROMIUM, ensureWebBuilt, expectAccessible, launch, screenshot, watchConsole } from './browser.js';
+import { CHROMIUM, screenshot } from './browser.js';
+import { useBrowserSession } from './session.js';
 
 /** Appointments in a real Chromium: the patient portal's booking, the desk's diary and check-in, the admin pages. */
 describe.skipIf(!CHROMIUM)('scheduling in Chromium', () => {
+  const session = useBrowserSession({ timezoneId: 'America/New_York' });
+  const { signedIn, nav, accessible } = session;
+  const user = async (roles: Role[], extra: { patientId?: string } = {}) => (await session.user(roles, extra)).email;
   let t: TestApp;
   let base: string;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  const user = async (roles: Role[], extra: { patientId?: string } = {}) => {
-    const email = `${roles.join('-')}-${Math.random().toString(36).slice(2, 8)}@clinica.test`;
-    await t.app.clinica.users.create({ email, roles, password: TEST_PASSWORD, ...extra }, SYSTEM_CONTEXT);
-    return email;
-  };
-
-  /** A signed-in tab of its own browser context (its own session), collecting console errors. */
-  async function signedIn(email: string, viewport = { width: 1280, height: 900 }) {
-    const context = await browser.newContext({ viewport, locale: 'es-ES', timezoneId: 'America/New_York' });
-    contexts.push(context);
-    const page = await context.newPage();
-    const errors: string[] = [];
-    watchConsole(page, errors);
-    await page.goto(`${base}/`);
-    await page.getByLabel('Correo electrónico').fill(email);
-    await page.getByRole('textbox', { name: 'Contraseña' }).fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Entrar' }).click();
-    await page.getByRole('navigation', { name: 'Navegación principal' }).waitFor();
-    return { page, errors };
-  }
-
-  const nav = (page: Page, name: string) =>
-    page.getByRole('navigation', { name: 'Navegación principal' }).getByRole('link', { name, exact: true }).click();
+  beforeAll(() => {
+    ({ t, base } = session);
+  });
 
   /** Chooses an option of a Mantine select by its label. */
   async function choose(page: Page, label: RegExp, option: string) {
@@ -45,38 +24,7 @@ describe.skipIf(!CHROMIUM)('scheduling in Chromium', () => {
     await page.getByRole('option', { name: option }).click();
   }
 
-  /** axe, once notifications have finished fading in: it reads half-faded text as low contrast. */
-  async function accessible(page: Page, label: string) {
-    await expect
-      .poll(() =>
-        page.evaluate(() =>
-          Array.from(document.querySelectorAll('.mantine-Notification-root')).every((el) => {
-            for (let e: Element | null = el; e; e = e.parentElement)
-              if (Number(getComputedStyle(e).opacity) < 1) return false;
-            return true;
-          }),
-        ),
-      )
-      .toBe(true);
-    await expectAccessible(page, label);
-  }
-
   const appointment = async (id: string) => t.app.clinica.scheduling.get(id, SYSTEM_CONTEXT);
-
-  beforeAll(async () => {
-    ensureWebBuilt();
-    t = await createTestApp('pglite');
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await launch();
-  });
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
 
   it('a patient picks a practitioner and a day, sees the free slots, books one and finds it in "My appointments"', async () => {
     const doctor = await createPractitioner(t, {
