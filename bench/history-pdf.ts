@@ -18,16 +18,14 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createServices } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { type Database, openDatabase } from '../src/platform/db/database.js';
+import { openDatabase } from '../src/platform/db/database.js';
 import { migrate } from '../src/platform/db/migrate.js';
 import { SYSTEM_CONTEXT } from '../src/server.js';
 import { patientInput } from '../test/support/app.js';
-import { createPostgresDatabase, type PostgresDatabase } from '../test/support/databases.js';
+import { createPostgresDatabase } from '../test/support/databases.js';
 import { writeLongRecord } from '../test/support/history.js';
 import {
-  type Child,
-  cleanUpOnInterrupt,
-  dropBenchDatabase,
+  benchResources,
   freePort,
   markdownTable,
   procStatusKb,
@@ -35,7 +33,6 @@ import {
   rssSampler,
   Samples,
   startChild,
-  stopChild,
   updatePerformanceSection,
   waitReady,
 } from './lib.js';
@@ -48,27 +45,17 @@ const RECORD = { appointments: 200, encounters: 200, chartEntries: 120 };
 const USER = { email: 'bench-results@bench.clinica.local', password: 'bench-password-2026' };
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
-const workDir = path.join(ROOT, 'bench', '.work', `history-${process.pid}`);
-const children: Child[] = [];
-let database: PostgresDatabase | undefined;
-let db: Database | undefined;
-
-async function cleanup() {
-  for (const c of children) await stopChild(c);
-  await db?.close().catch(() => {});
-  db = undefined;
-  await dropBenchDatabase(database, log);
-  database = undefined;
-  fs.rmSync(workDir, { recursive: true, force: true });
-}
-const interrupted = cleanUpOnInterrupt(children, cleanup, log);
+const resources = benchResources('history', log);
+const { workDir, children } = resources;
 
 async function main() {
   const startedAt = new Date();
   const loadStart = os.loadavg().map((l) => round(l, 2));
   log(`Clinica history PDF benchmark — ${startedAt.toISOString()}, load average ${loadStart.join(' ')}`);
-  database = await createPostgresDatabase({ adminUrl, prefix: 'clinica_bench' });
-  db = await openDatabase({ url: database.url, poolSize: 5 });
+  const database = await createPostgresDatabase({ adminUrl, prefix: 'clinica_bench' });
+  resources.database = database;
+  const db = await openDatabase({ url: database.url, poolSize: 5 });
+  resources.db = db;
   fs.mkdirSync(workDir, { recursive: true });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -226,7 +213,7 @@ try {
   await main();
 } catch (err) {
   process.exitCode = 1;
-  if (!interrupted()) log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  if (!resources.interrupted()) log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
 } finally {
-  await cleanup();
+  await resources.cleanup();
 }

@@ -3,6 +3,9 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Database } from '../src/platform/db/database.js';
+import type { PostgresDatabase } from '../test/support/databases.js';
 
 /** A port nobody listens on right now (on 127.0.0.1). */
 export function freePort(): Promise<number> {
@@ -251,4 +254,29 @@ export function updatePerformanceSection(
   }
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, text);
+}
+
+/**
+ * What a single-database benchmark leaves behind, and the cleanup that removes it at the end,
+ * on failure or on Ctrl-C: its child processes, its pool, its throwaway database and its
+ * work folder (bench/.work/<name>-<pid>).
+ */
+export function benchResources(name: string, log: (line: string) => void) {
+  const resources = {
+    workDir: fileURLToPath(new URL(`.work/${name}-${process.pid}`, import.meta.url)),
+    children: [] as Child[],
+    database: undefined as PostgresDatabase | undefined,
+    db: undefined as Database | undefined,
+    async cleanup() {
+      for (const c of resources.children) await stopChild(c);
+      await resources.db?.close().catch(() => {});
+      resources.db = undefined;
+      await dropBenchDatabase(resources.database, log);
+      resources.database = undefined;
+      fs.rmSync(resources.workDir, { recursive: true, force: true });
+    },
+    interrupted: () => false,
+  };
+  resources.interrupted = cleanUpOnInterrupt(resources.children, () => resources.cleanup(), log);
+  return resources;
 }

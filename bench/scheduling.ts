@@ -28,17 +28,14 @@ import { loadConfig } from '../src/config.js';
 import { type Database, openDatabase } from '../src/platform/db/database.js';
 import { migrate } from '../src/platform/db/migrate.js';
 import { SYSTEM_CONTEXT } from '../src/server.js';
-import { createPostgresDatabase, type PostgresDatabase } from '../test/support/databases.js';
+import { createPostgresDatabase } from '../test/support/databases.js';
 import {
-  type Child,
-  cleanUpOnInterrupt,
-  dropBenchDatabase,
+  benchResources,
   freePort,
   markdownTable,
   round,
   Samples,
   startChild,
-  stopChild,
   updatePerformanceSection,
   waitReady,
 } from './lib.js';
@@ -63,20 +60,8 @@ const TIME_ZONE = 'Europe/Madrid';
 const USER = { email: 'bench-admissions@bench.clinica.local', password: 'bench-password-2026' };
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
-const workDir = path.join(ROOT, 'bench', '.work', `scheduling-${process.pid}`);
-const children: Child[] = [];
-let database: PostgresDatabase | undefined;
-let db: Database | undefined;
-
-async function cleanup() {
-  for (const c of children) await stopChild(c);
-  await db?.close().catch(() => {});
-  db = undefined;
-  await dropBenchDatabase(database, log);
-  database = undefined;
-  fs.rmSync(workDir, { recursive: true, force: true });
-}
-const interrupted = cleanUpOnInterrupt(children, cleanup, log);
+const resources = benchResources('scheduling', log);
+const { workDir, children } = resources;
 
 /** The local date `days` from today in the clinic's zone, as YYYY-MM-DD. */
 const localDate = (days: number) =>
@@ -131,8 +116,10 @@ async function main() {
   const startedAt = new Date();
   const loadStart = os.loadavg().map((l) => round(l, 2));
   log(`Clinica scheduling benchmark — ${startedAt.toISOString()}, load average ${loadStart.join(' ')}`);
-  database = await createPostgresDatabase({ adminUrl: settings.adminUrl, prefix: 'clinica_bench' });
-  db = await openDatabase({ url: database.url, poolSize: 20 });
+  const database = await createPostgresDatabase({ adminUrl: settings.adminUrl, prefix: 'clinica_bench' });
+  resources.database = database;
+  const db = await openDatabase({ url: database.url, poolSize: 20 });
+  resources.db = db;
   const postgres = (await db.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]?.v;
   fs.mkdirSync(workDir, { recursive: true });
   const port = await freePort();
@@ -381,7 +368,7 @@ try {
   await main();
 } catch (err) {
   process.exitCode = 1;
-  if (!interrupted()) log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  if (!resources.interrupted()) log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
 } finally {
-  await cleanup();
+  await resources.cleanup();
 }
