@@ -7,6 +7,7 @@ import {
   createPractitioner,
   createTreatment,
   everyDay,
+  inHours,
   localDate,
   localInstant,
   slot,
@@ -616,12 +617,6 @@ describe.each(DATABASES)('scheduling on %s', (kind) => {
     });
   });
 });
-
-/** An instant `hours` from now, on a whole minute. */
-function inHours(hours: number): string {
-  const t = Date.now() + hours * 3_600_000;
-  return new Date(t - (t % 60_000)).toISOString();
-}
 
 /** The next spring and autumn days on which Europe/Madrid changes its clocks (last Sundays of March and October). */
 function nextDstChanges(): [string, string] {

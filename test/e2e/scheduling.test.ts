@@ -3,7 +3,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/platform/http/access.js';
 import { SYSTEM_CONTEXT } from '../../src/server.js';
 import type { TestApp } from '../support/app.js';
-import { bookAppointment, createPractitioner, everyDay, localDate, localInstant } from '../support/scheduling.js';
+import {
+  bookAppointment,
+  createPractitioner,
+  everyDay,
+  inHours,
+  localDate,
+  localInstant,
+} from '../support/scheduling.js';
 import { CHROMIUM, screenshot } from './browser.js';
 import { useBrowserSession } from './session.js';
 
@@ -68,8 +75,8 @@ describe.skipIf(!CHROMIUM)('scheduling in Chromium', () => {
     const soon = await bookAppointment(t, {
       patientId: patient.id,
       practitionerId: (await createPractitioner(t)).id,
-      start: new Date(Date.now() + 3_600_000).toISOString(),
-      end: new Date(Date.now() + 5_400_000).toISOString(),
+      start: inHours(1.5),
+      end: inHours(2),
     });
     await page.reload();
     const late = page.locator(`[data-appointment="${soon.id}"]`);

@@ -72,3 +72,13 @@ export async function localInstant(t: TestApp, date: string, time: string): Prom
 export function localDate(days: number): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE }).format(new Date(Date.now() + days * 24 * HOUR));
 }
+
+/**
+ * An instant within half an hour before `hours` from now, on a half hour: a half-hour
+ * slot between two of them never straddles local midnight, which no working day spans
+ * (the clinic zone is offset from UTC by whole hours).
+ */
+export function inHours(hours: number): string {
+  const t = Date.now() + hours * HOUR;
+  return new Date(t - (t % 1_800_000)).toISOString();
+}
