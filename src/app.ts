@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -9,17 +10,32 @@ import type { Registry } from 'prom-client';
 import type { Config } from './config.js';
 import { type Consumers, createConsumers } from './events.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
+import { registerBackupMetrics } from './modules/backups/backups.metrics.js';
+import { backupsRoutes } from './modules/backups/backups.routes.js';
+import { BackupService } from './modules/backups/backups.service.js';
 import { moveClinicalRecord } from './modules/clinical/clinical.merge.js';
 import { clinicalRoutes } from './modules/clinical/clinical.routes.js';
 import { ClinicalService } from './modules/clinical/clinical.service.js';
 import { moveDentalChart } from './modules/dentistry/dentistry.repository.js';
 import { dentistryRoutes } from './modules/dentistry/dentistry.routes.js';
 import { DentistryService } from './modules/dentistry/dentistry.service.js';
+import { moveDocuments } from './modules/documents/documents.repository.js';
+import { documentsRoutes } from './modules/documents/documents.routes.js';
+import { DocumentsService } from './modules/documents/documents.service.js';
+import { moveIncidents } from './modules/helpdesk/helpdesk.repository.js';
+import { helpdeskRoutes } from './modules/helpdesk/helpdesk.routes.js';
+import { HelpdeskService } from './modules/helpdesk/helpdesk.service.js';
+import { ZammadSync, zammadRoutes } from './modules/helpdesk/zammad/index.js';
 import { historyRoutes } from './modules/history/history.routes.js';
 import { HistoryService } from './modules/history/history.service.js';
 import { relinkPatient } from './modules/identity/identity.repository.js';
 import { identityRoutes } from './modules/identity/identity.routes.js';
 import { IdentityService } from './modules/identity/identity.service.js';
+import { SingleSignOn, ssoSettings } from './modules/identity/oidc.js';
+import { oidcRoutes } from './modules/identity/oidc.routes.js';
+import { OidcBearer } from './modules/identity/oidc-bearer.js';
+import { OidcIssuer } from './modules/identity/oidc-issuer.js';
+import { ProviderSessions } from './modules/identity/oidc-sessions.js';
 import { PasswordResetService } from './modules/identity/password-reset.js';
 import { SessionLiveness } from './modules/identity/session-liveness.js';
 import { usersRoutes } from './modules/identity/users.routes.js';
@@ -27,6 +43,8 @@ import { UsersService } from './modules/identity/users.service.js';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
 import { patientsRoutes } from './modules/patients/patients.routes.js';
 import { PatientsService } from './modules/patients/patients.service.js';
+import { pharmacyRoutes } from './modules/pharmacy/pharmacy.routes.js';
+import { PharmacyService } from './modules/pharmacy/pharmacy.service.js';
 import { movePrescriptions } from './modules/prescriptions/prescriptions.repository.js';
 import { prescriptionsRoutes } from './modules/prescriptions/prescriptions.routes.js';
 import { PrescriptionsService } from './modules/prescriptions/prescriptions.service.js';
@@ -44,6 +62,8 @@ import { registerErrorHandling } from './platform/http/errors.js';
 import { type LogDestination, loggerOptions, registerRequestIdHeader } from './platform/http/logging.js';
 import { createMetricsRegistry, registerHttpMetrics } from './platform/http/metrics.js';
 import { registerWeb } from './platform/http/web.js';
+import { openStorage } from './platform/storage/open.js';
+import type { ObjectStorage } from './platform/storage/storage.js';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 export const VERSION = pkg.version;
@@ -61,7 +81,16 @@ export interface Clinica {
   clinical: ClinicalService;
   dentistry: DentistryService;
   prescriptions: PrescriptionsService;
+  pharmacy: PharmacyService;
   history: HistoryService;
+  /** Single sign-on: sign-in through the OpenID Connect provider, and its sessions. */
+  sso: SingleSignOn;
+  providerSessions: ProviderSessions;
+  /** Where documents live (STORAGE_URL, else DATA_DIR/documents). */
+  storage: ObjectStorage;
+  documents: DocumentsService;
+  helpdesk: HelpdeskService;
+  backups: BackupService;
   metrics: Registry;
   /** Event handlers (the mailer, ...); `clinica start` and `clinica worker` deliver events to them. */
   consumers: Consumers;
@@ -85,9 +114,33 @@ export async function createServices(config: Config, db: Database) {
     moveClinicalRecord,
     moveDentalChart,
     movePrescriptions,
+    moveDocuments,
+    moveIncidents,
   ]);
   const liveness = new SessionLiveness(db, config.SESSION_CHECK_SECONDS);
   const identity = new IdentityService(db, audit, tokens, patients, liveness, config);
+  const issuer = config.OIDC_ISSUER
+    ? new OidcIssuer({
+        issuer: config.OIDC_ISSUER,
+        clientId: config.OIDC_CLIENT_ID ?? '',
+        clientSecret: config.OIDC_CLIENT_SECRET,
+        jwksCacheSeconds: config.OIDC_JWKS_CACHE_SECONDS,
+      })
+    : null;
+  const signOn = ssoSettings(config);
+  const sso = new SingleSignOn(db, audit, identity, issuer, signOn);
+  const providerSessions = new ProviderSessions(db, audit, liveness, issuer, signOn);
+  identity.useSessionHooks(providerSessions);
+  const bearer = issuer
+    ? new OidcBearer(db, issuer, {
+        issuer: config.OIDC_ISSUER ?? '',
+        audience: config.OIDC_AUDIENCE ?? config.OIDC_CLIENT_ID ?? '',
+        roles: signOn.roles,
+        mfa: signOn.mfa,
+        serviceAccounts: config.OIDC_SERVICE_ACCOUNTS,
+        cacheSeconds: config.SESSION_CHECK_SECONDS,
+      })
+    : null;
   const users = new UsersService(db, audit, identity);
   const practitioners = new PractitionersService(db, audit, config.CLINIC_TIMEZONE);
   const scheduling = new SchedulingService(db, audit, {
@@ -97,13 +150,25 @@ export async function createServices(config: Config, db: Database) {
   const passwordResets = new PasswordResetService(db, audit, liveness);
   const clinical = new ClinicalService(db, audit);
   const dentistry = new DentistryService(db, audit);
-  const documents = { clinicName: config.CLINIC_NAME, timeZone: config.CLINIC_TIMEZONE };
-  const prescriptions = new PrescriptionsService(db, audit, documents);
-  const history = new HistoryService(db, audit, dentistry, prescriptions, documents);
-  /** A signed, unexpired token whose session is still live (not logged out, account active). */
+  const printing = { clinicName: config.CLINIC_NAME, timeZone: config.CLINIC_TIMEZONE };
+  const prescriptions = new PrescriptionsService(db, audit, printing);
+  const pharmacy = new PharmacyService(db, audit, { timeZone: config.CLINIC_TIMEZONE });
+  const storage = openStorage(config.STORAGE_URL, path.join(config.DATA_DIR, 'documents'));
+  const documents = new DocumentsService(db, audit, storage, { maxBytes: config.DOCUMENT_MAX_BYTES });
+  const helpdesk = new HelpdeskService(db, audit, config.INCIDENT_SLA, {
+    storage,
+    maxBytes: config.DOCUMENT_MAX_BYTES,
+  });
+  const history = new HistoryService(db, audit, dentistry, prescriptions, printing, documents);
+  const backups = new BackupService(config, db, audit, { version: VERSION, documents: storage });
+  /**
+   * A signed, unexpired token whose session is still live (not logged out, account active);
+   * else an access token of the single sign-on provider issued for this API.
+   */
   const authenticate = async (token: string) => {
     const actor = await tokens.verify(token);
-    if (!actor?.sessionId || !(await liveness.isLive(actor.sessionId))) return null;
+    if (!actor) return bearer ? bearer.verify(token) : null;
+    if (!actor.sessionId || !(await liveness.isLive(actor.sessionId))) return null;
     return actor;
   };
   return {
@@ -119,7 +184,14 @@ export async function createServices(config: Config, db: Database) {
     clinical,
     dentistry,
     prescriptions,
+    pharmacy,
     history,
+    sso,
+    providerSessions,
+    storage,
+    documents,
+    helpdesk,
+    backups,
     authenticate,
   };
 }
@@ -148,9 +220,13 @@ export async function buildApp(
   const metrics = createMetricsRegistry();
   registerHttpMetrics(app, metrics);
   const routes = registerAccessControl(app, services.authenticate);
-  const consumers = createConsumers(config, db, metrics);
+  const consumers = createConsumers(config, db, metrics, services);
   app.decorate('clinica', { ...services, metrics, consumers, routes });
+  registerBackupMetrics(metrics, db);
+  services.backups.useLog(app.log);
   app.addHook('onClose', async () => {
+    // A backup running in this process is stopped and recorded as failed before the rest closes.
+    await services.backups.close();
     await services.audit.drain();
     await consumers.close();
   });
@@ -181,8 +257,8 @@ export async function buildApp(
   const integrations = {
     broker: !!config.AMQP_URL,
     smtp: !!(config.SMTP_URL || config.MAIL_API_URL),
-    oidc: false,
-    remoteStorage: false,
+    oidc: !!config.OIDC_ISSUER,
+    remoteStorage: services.storage.kind !== 'local',
   };
   const info = {
     name: 'Clinica',
@@ -199,6 +275,7 @@ export async function buildApp(
     identityRoutes(services.identity, services.passwordResets, config.LOGIN_RATE_LIMIT_PER_MINUTE),
     api,
   );
+  await app.register(oidcRoutes(services.sso, services.providerSessions, config.LOGIN_RATE_LIMIT_PER_MINUTE), api);
   await app.register(usersRoutes(services.users), api);
   await app.register(patientsRoutes(services.patients), api);
   await app.register(practitionersRoutes(services.practitioners), api);
@@ -206,9 +283,22 @@ export async function buildApp(
   await app.register(clinicalRoutes(services.clinical), api);
   await app.register(dentistryRoutes(services.dentistry), api);
   await app.register(prescriptionsRoutes(services.prescriptions), api);
+  await app.register(pharmacyRoutes(services.pharmacy), api);
   await app.register(historyRoutes(services.history), api);
+  await app.register(documentsRoutes(services.documents, { maxBytes: config.DOCUMENT_MAX_BYTES }), api);
+  await app.register(
+    helpdeskRoutes(services.helpdesk, {
+      inboundSecret: config.INBOUND_MAIL_SECRET,
+      publicRateLimit: config.LOGIN_RATE_LIMIT_PER_MINUTE,
+      maxBytes: config.DOCUMENT_MAX_BYTES,
+    }),
+    api,
+  );
+  const zammad = consumers.handlers.find((h): h is ZammadSync => h instanceof ZammadSync) ?? null;
+  await app.register(zammadRoutes(zammad, config.ZAMMAD_WEBHOOK_SECRET), api);
   await app.register(auditRoutes(db, services.audit), api);
   await app.register(notificationsRoutes(db, services.audit), api);
+  await app.register(backupsRoutes(services.backups), api);
   await registerWeb(app);
   return app;
 }

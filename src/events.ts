@@ -1,6 +1,11 @@
 import type { Registry } from 'prom-client';
 import type { Config } from './config.js';
+import { DocumentFiling } from './modules/documents/documents.filing.js';
+import type { DocumentsService } from './modules/documents/documents.service.js';
+import type { HelpdeskService } from './modules/helpdesk/helpdesk.service.js';
+import { createZammadSync } from './modules/helpdesk/zammad/index.js';
 import { Mailer } from './modules/notifications/mailer.js';
+import type { PrescriptionsService } from './modules/prescriptions/prescriptions.service.js';
 import type { Database } from './platform/db/database.js';
 import { BrokerConsumer } from './platform/events/consumer.js';
 import { OutboxDrain } from './platform/events/drain.js';
@@ -18,7 +23,22 @@ export interface Consumers {
   close(): Promise<void>;
 }
 
-export function createConsumers(config: Config, db: Database, registry: Registry): Consumers {
+/**
+ * The services the consumers beyond the mailer work with; every process that delivers events
+ * passes them (without them, only the mailer consumes: tests of the event platform alone).
+ */
+export interface ConsumerServices {
+  documents: DocumentsService;
+  prescriptions: PrescriptionsService;
+  helpdesk: HelpdeskService;
+}
+
+export function createConsumers(
+  config: Config,
+  db: Database,
+  registry: Registry,
+  services?: ConsumerServices,
+): Consumers {
   const metrics = createEventMetrics(registry, db);
   const transport: MailTransport = createMailTransport({
     smtpUrl: config.SMTP_URL,
@@ -31,11 +51,21 @@ export function createConsumers(config: Config, db: Database, registry: Registry
     transport,
     {
       from: config.MAIL_FROM,
-      context: { clinicName: config.CLINIC_NAME, publicUrl: config.PUBLIC_URL, timeZone: config.CLINIC_TIMEZONE },
+      context: {
+        clinicName: config.CLINIC_NAME,
+        publicUrl: config.PUBLIC_URL,
+        timeZone: config.CLINIC_TIMEZONE,
+        inboundAddress: config.INBOUND_MAIL_ADDRESS,
+      },
     },
     metrics,
   );
-  return { handlers: [mailer], metrics, close: () => transport.close() };
+  const handlers: EventHandler[] = [mailer];
+  if (services) handlers.push(new DocumentFiling(db, services.documents, services.prescriptions));
+  // Zammad sync (ZAMMAD_URL): its own queue, so Zammad being down holds back nothing else.
+  const zammad = services ? createZammadSync(config, db, services.helpdesk) : null;
+  if (zammad) handlers.push(zammad);
+  return { handlers, metrics, close: () => transport.close() };
 }
 
 export interface EventDelivery {

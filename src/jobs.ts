@@ -1,4 +1,7 @@
 import type { Config } from './config.js';
+import type { BackupService } from './modules/backups/backups.service.js';
+import type { HelpdeskService } from './modules/helpdesk/helpdesk.service.js';
+import { createZammadSync } from './modules/helpdesk/zammad/index.js';
 import type { SchedulingService } from './modules/scheduling/scheduling.service.js';
 import type { Database } from './platform/db/database.js';
 import { errorMessage } from './platform/events/handler.js';
@@ -15,14 +18,23 @@ export interface Job {
  * Periodic work for whichever process delivers events (the server in embedded mode, the
  * worker with a broker). Every job is safe to run in several processes at once.
  */
-export function backgroundJobs(config: Config, services: { db: Database; scheduling: SchedulingService }): Job[] {
-  const { db, scheduling } = services;
+export function backgroundJobs(
+  config: Config,
+  services: { db: Database; scheduling: SchedulingService; backups: BackupService; helpdesk: HelpdeskService },
+): Job[] {
+  const { db, scheduling, backups, helpdesk } = services;
   return [
     {
       // Each appointment's reminder is emitted once, however many processes run this.
       name: 'appointment reminders',
       everyMs: 60_000,
       run: () => scheduling.emitDueReminders(new Date(), config.APPOINTMENT_REMINDER_HOURS),
+    },
+    {
+      // Each missed service-level target is announced once, however many processes run this.
+      name: 'incident SLA breaches',
+      everyMs: 60_000,
+      run: () => helpdesk.emitSlaBreaches(new Date()),
     },
     {
       name: 'prune delivered events',
@@ -34,7 +46,25 @@ export function backgroundJobs(config: Config, services: { db: Database; schedul
         await db.query(`delete from password_resets where expires_at < now() - interval '1 day'`);
       },
     },
+    ...zammadPolling(config, db, helpdesk),
+    ...(config.BACKUP_SCHEDULE
+      ? [
+          {
+            // Each scheduled time is taken by one process (a unique row per slot); retention follows a success.
+            name: 'scheduled backup',
+            everyMs: 30_000,
+            run: () => backups.runDueSchedule(new Date()),
+          },
+        ]
+      : []),
   ];
+}
+
+/** With ZAMMAD_POLL_SECONDS, articles written in Zammad are fetched (the alternative to its webhook). */
+function zammadPolling(config: Config, db: Database, helpdesk: HelpdeskService): Job[] {
+  const sync = config.ZAMMAD_POLL_SECONDS > 0 ? createZammadSync(config, db, helpdesk) : null;
+  if (!sync) return [];
+  return [{ name: 'Zammad polling', everyMs: config.ZAMMAD_POLL_SECONDS * 1000, run: () => sync.poll() }];
 }
 
 /** Runs each job at its interval, one run at a time per job. Answers the stop function. */

@@ -29,7 +29,8 @@ export async function startWorker(config: Config): Promise<{ stop(): Promise<voi
   const db = await openConfiguredDatabase(config);
   await migrate(db);
   const registry = createMetricsRegistry();
-  const consumers = createConsumers(config, db, registry);
+  const services = await createServices(config, db);
+  const consumers = createConsumers(config, db, registry, services);
   let delivery: Awaited<ReturnType<typeof startWorkerDelivery>>;
   try {
     delivery = await startWorkerDelivery(config, db, consumers, log);
@@ -39,7 +40,7 @@ export async function startWorker(config: Config): Promise<{ stop(): Promise<voi
       `cannot connect to the broker at AMQP_URL ${withoutPassword(config.AMQP_URL)}: ${err instanceof Error ? err.message : err}`,
     );
   }
-  const stopJobs = startJobs(backgroundJobs(config, await createServices(config, db)), log);
+  const stopJobs = startJobs(backgroundJobs(config, services), log);
 
   const server = http.createServer((req, res) => {
     if (req.url === '/healthz') {

@@ -61,6 +61,12 @@ const EXPECTED: Record<string, Expected> = {
   'POST /api/v1/auth/mfa/setup': 'authenticated',
   'POST /api/v1/auth/mfa/enable': 'authenticated',
   'POST /api/v1/auth/mfa/disable': 'authenticated',
+  // Single sign-on: the browser reaches these before anyone is signed in; the provider posts logouts
+  'GET /api/v1/auth/providers': 'public',
+  'GET /api/v1/auth/oidc/login': 'public',
+  'GET /api/v1/auth/oidc/callback': 'public',
+  'POST /api/v1/auth/oidc/exchange': 'public',
+  'POST /api/v1/auth/oidc/backchannel-logout': 'public',
   // Users
   'POST /api/v1/users': ['admin'],
   'GET /api/v1/users': ['admin'],
@@ -78,6 +84,9 @@ const EXPECTED: Record<string, Expected> = {
   'GET /api/v1/audit-events': ['admin'],
   // E-mail delivery log
   'GET /api/v1/mail-deliveries': ['admin'],
+  // Backups: status and start (the test app has no BACKUP_KEY, so a start answers 409)
+  'GET /api/v1/backups': ['admin'],
+  'POST /api/v1/backups': ['admin'],
   // Treatments and practitioners: everyone reads (patients pick whom to book), admins manage
   'GET /api/v1/treatments': 'authenticated',
   'POST /api/v1/treatments': ['admin'],
@@ -137,8 +146,37 @@ const EXPECTED: Record<string, Expected> = {
   'GET /api/v1/prescriptions/:id.pdf': ['patient', 'doctor', 'pharmacist', 'admin'],
   'PUT /api/v1/prescriptions/:id': ['doctor'],
   'POST /api/v1/prescriptions/:id/sign': ['doctor'],
+  // Pharmacy: pharmacists keep the catalogue and the stock; doctors (prescribing) and admins read the catalogue
+  'POST /api/v1/products': ['pharmacist'],
+  'GET /api/v1/products': ['pharmacist', 'doctor', 'admin'],
+  'GET /api/v1/products/:id': ['pharmacist', 'doctor', 'admin'],
+  'PUT /api/v1/products/:id': ['pharmacist'],
+  'GET /api/v1/stock': ['pharmacist'],
+  'POST /api/v1/stock/receipts': ['pharmacist'],
+  'POST /api/v1/stock/moves': ['pharmacist'],
+  'POST /api/v1/prescriptions/:id/lines/:lineNo/dispense': ['pharmacist'],
   // Clinical history export: doctors, the results desk, a patient their own
   'GET /api/v1/patients/:id/history.pdf': ['patient', 'doctor', 'results'],
+  // Documents: a patient reads their own; doctors and the results desk read, upload and delete
+  'GET /api/v1/patients/:id/documents': ['patient', 'doctor', 'results'],
+  'POST /api/v1/patients/:id/documents': ['doctor', 'results'],
+  'GET /api/v1/patients/:id/documents/:documentId': ['patient', 'doctor', 'results'],
+  'GET /api/v1/patients/:id/documents/:documentId/content': ['patient', 'doctor', 'results'],
+  'DELETE /api/v1/patients/:id/documents/:documentId': ['doctor', 'results'],
+  // Helpdesk: anyone signed in reports and follows their own incidents (the service limits them); agents work the queue
+  'GET /api/v1/incidents': 'authenticated',
+  'GET /api/v1/incidents/summary': ['agent', 'admin'],
+  'GET /api/v1/incidents/agents': ['agent', 'admin'],
+  'POST /api/v1/incidents': 'authenticated',
+  'POST /api/v1/incidents/public': 'public',
+  'GET /api/v1/incidents/:id': 'authenticated',
+  'PUT /api/v1/incidents/:id': 'authenticated',
+  'POST /api/v1/incidents/:id/articles': 'authenticated',
+  'POST /api/v1/incidents/:id/attachments': 'authenticated',
+  'GET /api/v1/incidents/:id/attachments/:attachmentId/content': 'authenticated',
+  'POST /api/v1/incidents/inbound-email': 'public',
+  // Zammad's trigger: verified by its HMAC signature; 404 while Zammad is not configured
+  'POST /api/v1/integrations/zammad/webhook': 'public',
 };
 
 /** Comparable form of an access declaration: role lists sorted. */
@@ -172,6 +210,16 @@ interface Fixtures {
   clinical: { encounterId: string; noteId: string; diagnosisId: string; resultId: string };
   /** A draft written by the doctor caller: only its author may change or sign it. */
   prescriptionId: string;
+  /** A document of the portal patient. */
+  documentId: string;
+  /** An incident the portal patient reported, with a file on its reply. */
+  incidentId: string;
+  attachmentId: string;
+  /** An incident reported by staff: agents change it; the patient does not see it. */
+  queueIncidentId: string;
+  /** A product of the catalogue with one lot in stock. */
+  productId: string;
+  lotId: string;
 }
 
 /** The fixture an :id route acts on, by its collection. */
@@ -181,8 +229,13 @@ function idFor(url: string, f: Fixtures): string {
   if (url.startsWith('/api/v1/practitioners')) return f.practitionerId;
   if (url.startsWith('/api/v1/appointments')) return f.appointmentId;
   if (url.startsWith('/api/v1/prescriptions')) return f.prescriptionId;
+  if (url.startsWith('/api/v1/incidents')) return f.incidentId;
+  if (url.startsWith('/api/v1/products')) return f.productId;
   return f.patientId;
 }
+
+/** A product body without a barcode: creating it again does not conflict. */
+const PRODUCT = { kind: 'medicine', name: 'Ibuprofeno 400', unit: 'tablet', salePrice: '0.20', taxRate: '15.00' };
 
 const PRESCRIPTION_LINE = {
   medicament: 'Ibuprofeno',
@@ -210,7 +263,10 @@ function requestFor(route: string, caller: Caller, f: Fixtures): { url: string; 
     .replace(':encounterId', f.clinical.encounterId)
     .replace(':noteId', f.clinical.noteId)
     .replace(':diagnosisId', f.clinical.diagnosisId)
-    .replace(':resultId', f.clinical.resultId);
+    .replace(':resultId', f.clinical.resultId)
+    .replace(':documentId', f.documentId)
+    .replace(':attachmentId', f.attachmentId)
+    .replace(':lineNo', '1');
   switch (route) {
     case 'GET /docs/static/*':
       return { url: '/docs/static/swagger-ui.css' };
@@ -243,6 +299,14 @@ function requestFor(route: string, caller: Caller, f: Fixtures): { url: string; 
       return { url, payload: { token: `${randomUUID()}.forged`, password: 'another long password' } };
     case 'POST /api/v1/auth/mfa/enable':
       return { url, payload: { code: '000000' } };
+    case 'GET /api/v1/auth/oidc/login':
+      return { url: `${url}?returnTo=/patients` };
+    case 'GET /api/v1/auth/oidc/callback':
+      return { url: `${url}?code=c&state=s` };
+    case 'POST /api/v1/auth/oidc/exchange':
+      return { url, payload: { code: 'not-a-code' } };
+    case 'POST /api/v1/auth/oidc/backchannel-logout':
+      return { url, payload: { logout_token: 'not-a-token' } };
     case 'POST /api/v1/auth/mfa/disable':
       return { url, payload: { password: TEST_PASSWORD, code: '000000' } };
     case 'POST /api/v1/users':
@@ -280,6 +344,19 @@ function requestFor(route: string, caller: Caller, f: Fixtures): { url: string; 
       return { url: withId, payload: { tooth: 36, surfaces: ['occlusal'], kind: 'finding', finding: 'caries' } };
     case 'POST /api/v1/prescriptions':
       return { url, payload: { patientId: f.patientId, lines: [PRESCRIPTION_LINE] } };
+    case 'POST /api/v1/products':
+    case 'PUT /api/v1/products/:id':
+      return { url: route.startsWith('PUT') ? withId : url, payload: PRODUCT };
+    case 'POST /api/v1/stock/receipts':
+      return {
+        url,
+        payload: { lines: [{ productId: f.productId, lotNumber: 'L-AUTH', expiresOn: '2099-12-31', quantity: '1' }] },
+      };
+    case 'POST /api/v1/stock/moves':
+      return { url, payload: { kind: 'adjustment', lotId: f.lotId, quantity: '1', note: 'Recuento' } };
+    case 'POST /api/v1/prescriptions/:id/lines/:lineNo/dispense':
+      // A draft: the handler answers 409, past the access rule.
+      return { url: withId, payload: { productId: f.productId, quantity: '1' } };
     case 'PUT /api/v1/prescriptions/:id':
       return { url: withId, payload: { lines: [PRESCRIPTION_LINE] } };
     case 'GET /api/v1/icd10':
@@ -307,6 +384,38 @@ function requestFor(route: string, caller: Caller, f: Fixtures): { url: string; 
       return { url: withId, payload: { performer: 'Laboratorio central' } };
     case 'POST /api/v1/appointments/:id/cancel':
       return { url: withId, payload: { reason: 'No puede venir' } };
+    case 'POST /api/v1/incidents':
+      return { url, payload: { subject: 'No puedo entrar', description: 'Contraseña', category: 'access' } };
+    case 'POST /api/v1/incidents/public':
+      return {
+        url,
+        payload: {
+          name: 'Ana',
+          email: 'ana@example.test',
+          subject: 'Factura',
+          description: 'Duplicada',
+          category: 'billing',
+        },
+      };
+    case 'PUT /api/v1/incidents/:id':
+      // Staff's incident: the patient gets 404 (not theirs), not the 403 a reporter's own change would get.
+      return { url: url.replace(':id', f.queueIncidentId), payload: { priority: 'high' } };
+    case 'POST /api/v1/incidents/:id/articles':
+      return { url: withId, payload: { kind: 'reply', body: 'Gracias' } };
+    case 'POST /api/v1/incidents/inbound-email':
+      return { url, payload: { from: 'a@b.test', subject: 'x', text: 'y', messageId: '<m@b.test>' } };
+    case 'POST /api/v1/incidents/:id/attachments': {
+      const form = new FormData();
+      form.append('file', new Blob(['Captura del error']), 'captura.txt');
+      return { url: withId, payload: form };
+    }
+    case 'POST /api/v1/patients/:id/documents': {
+      const form = new FormData();
+      form.append('file', new Blob(['Nota de la consulta']), 'nota.txt');
+      return { url: withId, payload: form };
+    }
+    case 'DELETE /api/v1/patients/:id/documents/:documentId':
+      return { url: withId, payload: { reason: 'Duplicado' } };
     default:
       return { url: withId };
   }
@@ -380,7 +489,70 @@ describe.each(DATABASES)('authorization of every route on %s', (kind) => {
         )
       ).id,
     };
+    const form = new FormData();
+    form.append('file', new Blob(['Informe de alta']), 'informe.txt');
+    const document = await t.call({
+      method: 'POST',
+      url: `/api/v1/patients/${own.id}/documents`,
+      token: doctor.token,
+      payload: form as unknown as string,
+    });
+    expect(document.statusCode, document.body).toBe(201);
+    const patient = sessions[ROLES.indexOf('patient')] as SignedIn;
+    const incidentInput = { subject: 'No puedo entrar', description: 'Contraseña', category: 'access' };
+    const incident = await t.call({
+      method: 'POST',
+      url: '/api/v1/incidents',
+      token: patient.token,
+      payload: incidentInput,
+    });
+    expect(incident.statusCode, incident.body).toBe(201);
+    const incidentId = incident.json().id;
+    const file = new FormData();
+    file.append('file', new Blob(['Captura']), 'captura.txt');
+    const attachment = await t.call({
+      method: 'POST',
+      url: `/api/v1/incidents/${incidentId}/attachments`,
+      token: patient.token,
+      payload: file as unknown as string,
+    });
+    expect(attachment.statusCode, attachment.body).toBe(201);
+    const reply = await t.call({
+      method: 'POST',
+      url: `/api/v1/incidents/${incidentId}/articles`,
+      token: patient.token,
+      payload: { kind: 'reply', body: 'Adjunto captura', attachmentIds: [attachment.json().id] },
+    });
+    expect(reply.statusCode, reply.body).toBe(201);
+    const queueIncident = await t.call({
+      method: 'POST',
+      url: '/api/v1/incidents',
+      token: spare.token,
+      payload: incidentInput,
+    });
+    expect(queueIncident.statusCode, queueIncident.body).toBe(201);
+    const pharmacist = sessions[ROLES.indexOf('pharmacist')] as SignedIn;
+    const product = await t.call({
+      method: 'POST',
+      url: '/api/v1/products',
+      token: pharmacist.token,
+      payload: PRODUCT,
+    });
+    expect(product.statusCode, product.body).toBe(201);
+    const receipt = await t.call({
+      method: 'POST',
+      url: '/api/v1/stock/receipts',
+      token: pharmacist.token,
+      payload: { lines: [{ productId: product.json().id, lotNumber: 'L-1', expiresOn: '2099-12-31', quantity: '50' }] },
+    });
+    expect(receipt.statusCode, receipt.body).toBe(201);
     fixtures = {
+      productId: product.json().id,
+      lotId: receipt.json().moves[0].lotId,
+      incidentId,
+      attachmentId: attachment.json().id,
+      queueIncidentId: queueIncident.json().id,
+      documentId: document.json().id,
       clinical: clinicalFixtures,
       patientId: own.id,
       prescriptionId: prescription.id,

@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertSession } from '../src/modules/identity/identity.repository.js';
+import { newExchangeCode } from '../src/modules/identity/oidc.js';
 import { passwordResetLink } from '../src/modules/identity/password-reset.js';
 import { SYSTEM_CONTEXT } from '../src/server.js';
 import {
@@ -14,6 +16,7 @@ import {
   uniqueDocument,
 } from './support/app.js';
 import { DATABASES } from './support/databases.js';
+import { FILES, storedKeys, upload } from './support/documents.js';
 import { bookAppointment, createPractitioner, createTreatment, localDate, slot } from './support/scheduling.js';
 
 /** Tables a write may touch; a refused write must leave them as they were. */
@@ -37,6 +40,22 @@ const TABLES = [
   'diagnoses',
   'vital_signs',
   'results',
+  'documents',
+  'document_staging',
+  'oidc_identities',
+  'oidc_logins',
+  'oidc_sessions',
+  'oidc_exchange_codes',
+  'oidc_logout_tokens',
+  'backup_runs',
+  'incidents',
+  'incident_articles',
+  'incident_attachments',
+  'incident_inbound_messages',
+  'products',
+  'lots',
+  'stock_moves',
+  'lot_stock',
 ] as const;
 type Counts = Record<(typeof TABLES)[number], number>;
 const NONE = Object.fromEntries(TABLES.map((n) => [n, 0])) as Counts;
@@ -47,7 +66,7 @@ type Body = Record<string, Json>;
 interface WriteRoute {
   /** `METHOD /url` as registered. */
   name: string;
-  method: 'POST' | 'PUT' | 'PATCH';
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: () => string;
   token: () => string | undefined;
   /** A fresh valid body: sent unchanged, the call succeeds. */
@@ -61,7 +80,11 @@ interface WriteRoute {
   watch?: () => Promise<unknown>;
   /** Keeps the fixture usable after a successful call (e.g. the next refresh token). */
   afterSuccess?: (res: LightMyRequestResponse, body: unknown) => Promise<void> | void;
+  /** Headers every call carries (e.g. a shared secret), so that the body is what is judged. */
+  headers?: () => Record<string, string>;
 }
+
+const INBOUND_SECRET = 'inbound-secret-for-bad-input';
 
 const PRESCRIPTION_LINE = {
   medicament: 'Ibuprofeno Cinfa',
@@ -317,9 +340,48 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
   };
   /** Each discharge gets an encounter of its own (a discharged one cannot be discharged again). */
   let dischargeTargetId: string;
+  /** Documents: a patient of their own, and the document the next successful delete removes. */
+  let archivist: SignedIn;
+  let docPatientId: string;
+  let docTargetId: string;
+  /** Helpdesk: an incident that takes notes; each change goes to a fresh one (its status moves on). */
+  let noteIncidentId: string;
+  let changeIncidentId: string;
+  /**
+   * Pharmacy: a product whose replacement changes nothing; one with a lot holding plenty (moves
+   * and dispenses never run out); a signed prescription line prescribing the most a line can.
+   */
+  let pharmacist: SignedIn;
+  let productTarget: { id: string; body: Body };
+  let stockProductId: string;
+  let stockLotId: string;
+  /** Receipts go to a product of their own: their earlier-expiring lots would come first in dispenses. */
+  let receiptProductId: string;
+  let rxSignedId: string;
+  /** Message-IDs already received: a second delivery is answered without writing. */
+  const inboundSeen = new Set<string>();
+  const newIncident = async () => {
+    const res = await t.call({
+      method: 'POST',
+      url: '/api/v1/incidents',
+      token: admin.token,
+      payload: { subject: 'No puedo entrar', description: 'Contraseña', category: 'access' },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().id as string;
+  };
+  const newDocument = async () => {
+    const res = await upload(t, docPatientId, archivist.token, { bytes: FILES.text(), name: 'nota.txt' });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().id as string;
+  };
 
   beforeAll(async () => {
-    t = await createTestApp(kind, { BODY_LIMIT_BYTES: String(BODY_LIMIT), LOGIN_MAX_FAILURES: '100' });
+    t = await createTestApp(kind, {
+      BODY_LIMIT_BYTES: String(BODY_LIMIT),
+      LOGIN_MAX_FAILURES: '100',
+      INBOUND_MAIL_SECRET: INBOUND_SECRET,
+    });
     [admin, loginUser, passwordUser, mfaSetupUser, mfaOnUser, resetUser] = await Promise.all([
       t.signIn(['admin']),
       t.signIn(['doctor']),
@@ -422,6 +484,51 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
         resultId,
       };
     }
+    archivist = await t.signIn(['results']);
+    docPatientId = (await t.createPatient({ firstName: 'Archivo' })).id;
+    docTargetId = await newDocument();
+    noteIncidentId = await newIncident();
+    pharmacist = await t.signIn(['pharmacist']);
+    {
+      const product = async (body: Body) => {
+        const res = await t.call({ method: 'POST', url: '/api/v1/products', token: pharmacist.token, payload: body });
+        expect(res.statusCode, res.body).toBe(201);
+        return res.json().id as string;
+      };
+      const receive = async (productId: string) => {
+        const res = await t.call({
+          method: 'POST',
+          url: '/api/v1/stock/receipts',
+          token: pharmacist.token,
+          payload: { lines: [{ productId, lotNumber: 'L-BIG', expiresOn: '2099-12-31', quantity: '999999999' }] },
+        });
+        expect(res.statusCode, res.body).toBe(201);
+        return res.json().moves[0].lotId as string;
+      };
+      // On hand far above any minimum a mutated replacement may set: no stock.low from it.
+      productTarget = { id: await product(productBody()), body: productBody() };
+      await receive(productTarget.id);
+      stockProductId = await product(productBody());
+      stockLotId = await receive(stockProductId);
+      receiptProductId = await product(productBody());
+      const asDentist = {
+        ...SYSTEM_CONTEXT,
+        actor: {
+          userId: dentist.userId,
+          email: dentist.email,
+          roles: ['doctor' as const],
+          patientId: null,
+          sessionId: null,
+        },
+      };
+      rxSignedId = (
+        await t.app.clinica.prescriptions.create(
+          { patientId: rxPatientId, teeth: [], lines: [{ ...PRESCRIPTION_LINE, quantity: 10_000 }] },
+          asDentist,
+        )
+      ).id;
+      await t.app.clinica.prescriptions.sign(rxSignedId, asDentist);
+    }
     documented = (await t.call({ method: 'GET', url: '/api/v1/openapi.json' })).json().paths;
   });
   afterAll(() => t.close());
@@ -458,6 +565,21 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
     lines: [
       { ...PRESCRIPTION_LINE, genericName: 'Ibuprofeno', strength: '600 mg', price: '2.35', instructions: 'Con agua' },
     ],
+  });
+
+  const productBody = (): Body => ({
+    kind: 'medicine',
+    name: 'Amoxicilina 500',
+    genericName: 'Amoxicilina',
+    dosageStrength: '500 mg',
+    form: 'capsule',
+    category: 'Antibióticos',
+    unit: 'capsule',
+    salePrice: '0.35',
+    taxRate: '15.00',
+    cost: '0.1200',
+    maxStock: '500',
+    active: true,
   });
 
   const ROUTES: WriteRoute[] = [
@@ -598,6 +720,27 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
       afterSuccess: (res) => {
         refreshToken = res.json().refreshToken;
       },
+    },
+    {
+      name: 'POST /api/v1/auth/oidc/exchange',
+      method: 'POST',
+      url: () => '/api/v1/auth/oidc/exchange',
+      token: () => undefined,
+      // A session as single sign-on leaves it, and its one-time code: a successful call spends it.
+      base: async () => {
+        const sessionId = randomUUID();
+        await insertSession(t.database.db, {
+          id: sessionId,
+          userId: loginUser.userId,
+          tokenHash: randomUUID(),
+          expiresAt: new Date(Date.now() + 3_600_000),
+          ip: '127.0.0.1',
+          userAgent: null,
+        });
+        return { code: await newExchangeCode(t.database.db, sessionId) };
+      },
+      required: ['code'],
+      success: {},
     },
     {
       name: 'POST /api/v1/auth/password',
@@ -803,6 +946,78 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
         ).rows,
       ],
     },
+    {
+      name: 'POST /api/v1/products',
+      method: 'POST',
+      url: () => '/api/v1/products',
+      token: () => pharmacist.token,
+      base: productBody,
+      required: ['kind', 'name', 'salePrice'],
+      success: { products: 1, audit_events: 1 },
+    },
+    {
+      name: 'PUT /api/v1/products/:id',
+      method: 'PUT',
+      url: () => `/api/v1/products/${productTarget.id}`,
+      token: () => pharmacist.token,
+      base: () => productTarget.body,
+      required: ['kind', 'name', 'salePrice'],
+      success: { audit_events: 1 },
+      watch: () => row('products', productTarget.id),
+    },
+    {
+      name: 'POST /api/v1/stock/receipts',
+      method: 'POST',
+      url: () => '/api/v1/stock/receipts',
+      token: () => pharmacist.token,
+      base: () => ({
+        lines: [
+          {
+            productId: receiptProductId,
+            lotNumber: `L-${randomUUID().slice(0, 8)}`,
+            expiresOn: '2030-06-30',
+            quantity: '12.5',
+          },
+        ],
+        note: 'Albarán 123',
+      }),
+      required: ['lines'],
+      success: { lots: 1, lot_stock: 1, stock_moves: 1, outbox: 1, audit_events: 1 },
+    },
+    {
+      name: 'POST /api/v1/stock/moves',
+      method: 'POST',
+      url: () => '/api/v1/stock/moves',
+      token: () => pharmacist.token,
+      base: () => ({ kind: 'adjustment', lotId: stockLotId, quantity: '-1.5', note: 'Recuento' }),
+      required: ['kind', 'lotId', 'quantity'],
+      success: { stock_moves: 1, outbox: 1, audit_events: 1 },
+      watch: async () => (await t.database.db.query('select * from lot_stock where lot_id = $1', [stockLotId])).rows,
+    },
+    {
+      name: 'POST /api/v1/prescriptions/:id/lines/:lineNo/dispense',
+      method: 'POST',
+      url: () => `/api/v1/prescriptions/${rxSignedId}/lines/1/dispense`,
+      token: () => pharmacist.token,
+      base: () => ({ productId: stockProductId, quantity: '1', note: 'Mostrador' }),
+      required: ['productId', 'quantity'],
+      success: { stock_moves: 1, outbox: 1, audit_events: 1 },
+      watch: async () => (await t.database.db.query('select * from lot_stock where lot_id = $1', [stockLotId])).rows,
+    },
+    {
+      name: 'DELETE /api/v1/patients/:id/documents/:documentId',
+      method: 'DELETE',
+      url: () => `/api/v1/patients/${docPatientId}/documents/${docTargetId}`,
+      token: () => archivist.token,
+      base: () => ({ reason: 'Subido por error' }),
+      required: ['reason'],
+      success: { outbox: 1, audit_events: 1 },
+      watch: () => row('documents', docTargetId),
+      // A deleted document cannot be deleted again: the next success needs another one.
+      afterSuccess: async () => {
+        docTargetId = await newDocument();
+      },
+    },
   ];
 
   /** The clinical record's write routes (fixtures in beforeAll). */
@@ -927,6 +1142,83 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
         watch: () => row('diagnoses', clinical.diagnosisId),
       },
       {
+        name: 'POST /api/v1/incidents',
+        method: 'POST',
+        url: () => '/api/v1/incidents',
+        token: () => admin.token,
+        base: () => ({ subject: 'No puedo entrar', description: 'Contraseña', category: 'access', priority: 'high' }),
+        required: ['subject', 'description', 'category'],
+        success: { incidents: 1, audit_events: 1, outbox: 1 },
+      },
+      {
+        name: 'PUT /api/v1/incidents/:id',
+        method: 'PUT',
+        url: () => `/api/v1/incidents/${changeIncidentId}`,
+        token: () => admin.token,
+        // A new incident each time: every field below differs from its current value, so a success always changes it.
+        base: async () => {
+          changeIncidentId = await newIncident();
+          return {
+            subject: 'Sigo sin poder entrar',
+            priority: 'urgent',
+            category: 'technical',
+            status: 'open',
+            assigneeId: null,
+          };
+        },
+        required: [],
+        success: { audit_events: 1, outbox: 1 },
+        watch: () => row('incidents', changeIncidentId),
+      },
+      {
+        name: 'POST /api/v1/incidents/:id/articles',
+        method: 'POST',
+        url: () => `/api/v1/incidents/${noteIncidentId}/articles`,
+        token: () => admin.token,
+        // A note: it never moves the incident's status, so a success always writes the same rows.
+        base: () => ({ kind: 'note', body: 'Revisado con el usuario', attachmentIds: [] }),
+        required: ['kind', 'body'],
+        success: { incident_articles: 1, audit_events: 1, outbox: 1 },
+        watch: () => row('incidents', noteIncidentId),
+      },
+      {
+        name: 'POST /api/v1/incidents/public',
+        method: 'POST',
+        url: () => '/api/v1/incidents/public',
+        token: () => undefined,
+        base: () => ({
+          name: 'Ana Gil',
+          email: 'ana@example.test',
+          subject: 'Factura duplicada',
+          description: 'Me cobraron dos veces',
+          category: 'billing',
+        }),
+        required: ['name', 'email', 'subject', 'description', 'category'],
+        success: { incidents: 1, audit_events: 1, outbox: 1 },
+      },
+      {
+        name: 'POST /api/v1/incidents/inbound-email',
+        method: 'POST',
+        url: () => '/api/v1/incidents/inbound-email',
+        token: () => undefined,
+        headers: () => ({ 'x-clinica-inbound-secret': INBOUND_SECRET }),
+        // No incident number in the subject: the message is recorded as received, and adds nothing else.
+        base: () => ({
+          from: 'Ana <ana@example.test>',
+          subject: 'Re: su consulta',
+          text: 'Gracias',
+          messageId: `<${randomUUID()}@example.test>`,
+        }),
+        required: ['from', 'subject', 'text', 'messageId'],
+        success: { incident_inbound_messages: 1 },
+        writes: (body) => {
+          const id = String((body as { messageId: string }).messageId).trim();
+          const first = !inboundSeen.has(id);
+          inboundSeen.add(id);
+          return first;
+        },
+      },
+      {
         name: 'POST /api/v1/patients/:id/vital-signs',
         method: 'POST',
         url: () => patientUrl('vital-signs'),
@@ -1000,7 +1292,7 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
       method: route.method,
       url: options.url ?? route.url(),
       token: route.token(),
-      headers: options.headers,
+      headers: { ...route.headers?.(), ...options.headers },
       ...(options.payload !== undefined ? { payload: options.payload as string } : {}),
     });
 
@@ -1140,6 +1432,207 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
     });
   });
 
+  describe('POST /api/v1/patients/:id/documents (multipart)', () => {
+    const url = () => `/api/v1/patients/${docPatientId}/documents`;
+    const raw = (payload: string, contentType: string) =>
+      t.call({ method: 'POST', url: url(), token: archivist.token, headers: { 'content-type': contentType }, payload });
+    /** Sends, expects a problem, and checks that neither a row nor a stored object was left. */
+    const refusedUpload = async (send: () => Promise<LightMyRequestResponse>) => {
+      const before = await counts();
+      const objects = await storedKeys(t);
+      const res = await send();
+      isProblem(res);
+      expect(delta(before, await counts()), res.body).toEqual(NONE);
+      expect(await storedKeys(t)).toEqual(objects);
+      const documentedStatuses = Object.keys(documented['/api/v1/patients/{id}/documents']?.post?.responses ?? {}).map(
+        Number,
+      );
+      expect(documentedStatuses, `undocumented status: ${res.statusCode}`).toContain(res.statusCode);
+      return res;
+    };
+    const file = { bytes: FILES.text(), name: 'nota.txt' };
+    const send = (fields: Record<string, string>, f: typeof file | null = file, patientId = docPatientId) =>
+      refusedUpload(() => upload(t, patientId, archivist.token, f, fields));
+
+    it('refuses a body that is not multipart/form-data with 415, naming what to send', async () => {
+      for (const [payload, type] of [
+        ['{"file":"aGVsbG8="}', 'application/json'],
+        ['<document/>', 'application/xml'],
+        ['hola', 'text/plain'],
+      ] as const) {
+        const res = await refusedUpload(() => raw(payload, type));
+        expect(res.statusCode, type).toBe(415);
+        expect(res.json().detail).toMatch(/multipart\/form-data/);
+      }
+      expect(
+        (await refusedUpload(() => t.call({ method: 'POST', url: url(), token: archivist.token }))).statusCode,
+      ).toBe(415);
+    });
+
+    it('refuses a missing, empty, doubled or misnamed file part, naming it', async () => {
+      namesField(await send({ title: 'Sin fichero' }, null), 'body.file');
+      expect(isProblem(await send({}, null)).errors).toContainEqual({
+        path: 'body.file',
+        message: 'is required',
+        code: 'required',
+      });
+      namesField(await send({}, { bytes: Buffer.alloc(0), name: 'vacio.txt' }), 'body.file');
+      const two = new FormData();
+      two.append('file', new Blob(['uno']), 'uno.txt');
+      two.append('file', new Blob(['dos']), 'dos.txt');
+      namesField(
+        await refusedUpload(() =>
+          t.call({ method: 'POST', url: url(), token: archivist.token, payload: two as unknown as string }),
+        ),
+        'body.file',
+      );
+      const misnamed = new FormData();
+      misnamed.append('document', new Blob(['uno']), 'uno.txt');
+      namesField(
+        await refusedUpload(() =>
+          t.call({ method: 'POST', url: url(), token: archivist.token, payload: misnamed as unknown as string }),
+        ),
+        'body.document',
+      );
+    });
+
+    it('refuses unknown, repeated, empty, too long or invalid fields, naming them', async () => {
+      expect(isProblem(await send({ nickname: 'x' })).errors).toContainEqual({
+        path: 'body.nickname',
+        message: 'is not a known field',
+        code: 'unknown_field',
+      });
+      namesField(await send({ category: 'invoice' }), 'body.category');
+      namesField(await send({ category: 'prescription' }), 'body.category');
+      namesField(await send({ title: '   ' }), 'body.title');
+      namesField(await send({ title: 'Informe\u0000' }), 'body.title');
+      namesField(await send({ title: 'x'.repeat(201) }), 'body.title');
+      namesField(await send({ title: 'x'.repeat(5000) }), 'body.title');
+      const twice = new FormData();
+      twice.append('title', 'uno');
+      twice.append('title', 'dos');
+      twice.append('file', new Blob(['hola']), 'hola.txt');
+      namesField(
+        await refusedUpload(() =>
+          t.call({ method: 'POST', url: url(), token: archivist.token, payload: twice as unknown as string }),
+        ),
+        'body.title',
+      );
+      // Fields after the file are checked too, and the file already stored is removed.
+      const late = new FormData();
+      late.append('file', new Blob(['hola']), 'hola.txt');
+      late.append('category', 'nonsense');
+      namesField(
+        await refusedUpload(() =>
+          t.call({ method: 'POST', url: url(), token: archivist.token, payload: late as unknown as string }),
+        ),
+        'body.category',
+      );
+    });
+
+    it('refuses malformed or cut-short multipart bodies with 400', async () => {
+      const boundary = 'XyZ123';
+      const part = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhola`;
+      for (const [payload, type] of [
+        [part, `multipart/form-data; boundary=${boundary}`],
+        [`${part}\r\n--${boundary}--\r\n`, 'multipart/form-data'],
+        ['garbage', `multipart/form-data; boundary=${boundary}`],
+        [
+          `--${boundary}\r\nContent-Disposition: form-data; name="__proto__"\r\n\r\nx\r\n--${boundary}--\r\n`,
+          `multipart/form-data; boundary=${boundary}`,
+        ],
+      ] as const) {
+        const res = await refusedUpload(() => raw(payload, type));
+        expect(res.statusCode, payload).toBe(400);
+      }
+    });
+
+    it('refuses ids that are not ids, naming params.id, and answers 404 for an unknown patient', async () => {
+      for (const id of ['abc', '123', "1' or '1'='1"]) {
+        namesField(await send({}, file, encodeURIComponent(id)), 'params.id');
+      }
+      expect((await send({}, file, randomUUID())).statusCode).toBe(404);
+    });
+  });
+
+  describe('POST /api/v1/incidents/:id/attachments (multipart)', () => {
+    const url = (id = noteIncidentId) => `/api/v1/incidents/${id}/attachments`;
+    const post = (payload: unknown, headers: Record<string, string> = {}, id?: string) =>
+      t.call({ method: 'POST', url: url(id), token: admin.token, headers, payload: payload as string });
+    /** Sends, expects a documented problem, and checks that neither a row nor a stored object was left. */
+    const refusedAttachment = async (send: () => Promise<LightMyRequestResponse>) => {
+      const before = await counts();
+      const objects = await storedKeys(t);
+      const res = await send();
+      isProblem(res);
+      expect(delta(before, await counts()), res.body).toEqual(NONE);
+      expect(await storedKeys(t)).toEqual(objects);
+      const statuses = Object.keys(documented['/api/v1/incidents/{id}/attachments']?.post?.responses ?? {}).map(Number);
+      expect(statuses, `undocumented status: ${res.statusCode}`).toContain(res.statusCode);
+      return res;
+    };
+    const form = (...parts: [name: string, value: string, fileName?: string][]) => {
+      const body = new FormData();
+      for (const [name, value, fileName] of parts) {
+        if (fileName) body.append(name, new Blob([value]), fileName);
+        else body.append(name, value);
+      }
+      return body;
+    };
+
+    it('refuses a body that is not multipart/form-data with 415, naming what to send', async () => {
+      for (const [payload, type] of [
+        ['{"file":"aGVsbG8="}', 'application/json'],
+        ['<file/>', 'application/xml'],
+        ['hola', 'text/plain'],
+      ] as const) {
+        const res = await refusedAttachment(() => post(payload, { 'content-type': type }));
+        expect(res.statusCode, type).toBe(415);
+        expect(res.json().detail).toMatch(/multipart\/form-data/);
+      }
+    });
+
+    it('refuses a missing, empty, doubled or misnamed file part, and any other field, naming it', async () => {
+      expect(isProblem(await refusedAttachment(() => post(form(['note', 'x'])))).errors).toContainEqual({
+        path: 'body.note',
+        message: 'is not a known field',
+        code: 'unknown_field',
+      });
+      namesField(await refusedAttachment(() => post(form())), 'body');
+      namesField(await refusedAttachment(() => post(form(['file', '', 'vacio.txt']))), 'body.file');
+      namesField(
+        await refusedAttachment(() => post(form(['file', 'uno', 'uno.txt'], ['file', 'dos', 'dos.txt']))),
+        'body.file',
+      );
+      namesField(await refusedAttachment(() => post(form(['document', 'uno', 'uno.txt']))), 'body.document');
+      // A field after the file: the file already stored is removed.
+      namesField(await refusedAttachment(() => post(form(['file', 'hola', 'hola.txt'], ['title', 'x']))), 'body.title');
+    });
+
+    it('refuses malformed or cut-short multipart bodies with 400', async () => {
+      const boundary = 'XyZ123';
+      const part = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhola`;
+      for (const [payload, type] of [
+        [part, `multipart/form-data; boundary=${boundary}`],
+        [`${part}\r\n--${boundary}--\r\n`, 'multipart/form-data'],
+        ['garbage', `multipart/form-data; boundary=${boundary}`],
+      ] as const) {
+        expect((await refusedAttachment(() => post(payload, { 'content-type': type }))).statusCode, payload).toBe(400);
+      }
+    });
+
+    it('refuses ids that are not ids, naming params.id, and answers 404 for an unknown incident', async () => {
+      for (const id of ['abc', '123', "1' or '1'='1"]) {
+        namesField(
+          await refusedAttachment(() => post(form(['file', 'hola', 'hola.txt']), {}, encodeURIComponent(id))),
+          'params.id',
+        );
+      }
+      const unknown = await refusedAttachment(() => post(form(['file', 'hola', 'hola.txt']), {}, randomUUID()));
+      expect(unknown.statusCode).toBe(404);
+    });
+  });
+
   describe('query parameters', () => {
     const get = (url: string) => t.call({ method: 'GET', url, token: admin.token });
     const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -1241,6 +1734,27 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
       );
       expect((await get(`/api/v1/practitioners/${randomUUID()}/availability?date=${date}`)).statusCode).toBe(404);
       expect((await get(`${url}?date=${date}&durationMinutes=60`)).json().slots).toHaveLength(24);
+    });
+  });
+
+  describe('POST /api/v1/backups, which takes no body', () => {
+    it('refuses a malformed body or another media type before starting anything', async () => {
+      const backups: WriteRoute = {
+        name: 'POST /api/v1/backups',
+        method: 'POST',
+        url: () => '/api/v1/backups',
+        token: () => admin.token,
+        base: () => ({}),
+        required: [],
+        success: {},
+      };
+      const json = { 'content-type': 'application/json' };
+      expect((await refused(backups, { payload: '{"now":', headers: json })).json().detail).toMatch(/JSON/);
+      expect(
+        (await refused(backups, { payload: '<now/>', headers: { 'content-type': 'application/xml' } })).statusCode,
+      ).toBe(415);
+      // Without BACKUP_KEY (this app has none) a well-formed request is refused too, saying what to set.
+      expect((await refused(backups, {})).json().detail).toMatch(/BACKUP_KEY/);
     });
   });
 

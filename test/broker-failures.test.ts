@@ -99,7 +99,7 @@ describe.skipIf(!AMQP_URL).each(DATABASES)('broker failures (%s)', (kind) => {
     await t?.close();
     await proxy?.close();
     await smtp?.close();
-    if (AMQP_URL) await deleteTopology(AMQP_URL, prefix, ['mailer'], MAX_ATTEMPTS, RETRY_BASE_MS);
+    if (AMQP_URL) await deleteTopology(AMQP_URL, prefix, ['mailer', 'document-filing'], MAX_ATTEMPTS, RETRY_BASE_MS);
   });
 
   it('e-mails every event exactly once although the broker connections drop mid-stream', async () => {
@@ -329,7 +329,7 @@ describe.skipIf(!AMQP_URL || !postgresUrl)('clinica worker processes that die or
     await consumers?.close();
     await database?.drop();
     await smtp?.close();
-    if (AMQP_URL) await deleteTopology(AMQP_URL, prefix, ['mailer'], MAX_ATTEMPTS, RETRY_BASE_MS);
+    if (AMQP_URL) await deleteTopology(AMQP_URL, prefix, ['mailer', 'document-filing'], MAX_ATTEMPTS, RETRY_BASE_MS);
   });
 
   it('re-sends with the same Message-ID when a worker is killed between the SMTP accept and the record', async () => {

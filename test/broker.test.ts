@@ -36,7 +36,7 @@ describe.skipIf(!AMQP_URL).each(DATABASES)('events through RabbitMQ (%s)', (kind
     for (const d of running) await d.stop();
     await t?.close();
     await smtp?.close();
-    if (AMQP_URL) await deleteTopology(AMQP_URL, prefix, ['mailer'], MAX_ATTEMPTS, RETRY_BASE_MS);
+    if (AMQP_URL) await deleteTopology(AMQP_URL, prefix, ['mailer', 'document-filing'], MAX_ATTEMPTS, RETRY_BASE_MS);
   });
 
   it('publishes each committed event with a confirm and e-mails it once', async () => {

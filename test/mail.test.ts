@@ -47,6 +47,23 @@ const SAMPLES: { [T in TemplateName]: TemplateData[T] } = {
   'appointment-changed': appointment,
   'appointment-cancelled': appointment,
   'appointment-reminder': appointment,
+  'backup-failed': {
+    name: null,
+    startedAt: '2026-03-02T02:00:00Z',
+    trigger: 'schedule',
+    destination: 'https://***@cloud.example.org/remote.php/dav/files/backup/clinica',
+    error: 'the archive could not be written to the destination: the storage is full',
+  },
+  'incident-created': { name: 'Lucía', number: 'INC00012', incidentId: '0b7e1f2a-4c1d-4e5f-9a6b-7c8d9e0f1a2b' },
+  'incident-reply': {
+    name: 'Lucía',
+    number: 'INC00012',
+    incidentId: '0b7e1f2a-4c1d-4e5f-9a6b-7c8d9e0f1a2b',
+    reply: 'Hemos revisado su cuenta <b>y ya puede entrar</b>.',
+  },
+  'incident-new': { name: null, number: 'INC00012', incidentId: '0b7e1f2a-4c1d-4e5f-9a6b-7c8d9e0f1a2b' },
+  'incident-assigned': { name: null, number: 'INC00012', incidentId: '0b7e1f2a-4c1d-4e5f-9a6b-7c8d9e0f1a2b' },
+  'incident-reporter-replied': { name: null, number: 'INC00012', incidentId: '0b7e1f2a-4c1d-4e5f-9a6b-7c8d9e0f1a2b' },
 };
 
 let sequence = 0;

@@ -16,6 +16,7 @@ import { DomainError } from '../platform/http/errors.js';
 import { createMetricsRegistry } from '../platform/http/metrics.js';
 import { openConfiguredDatabase, StartupError, SYSTEM_CONTEXT, startServer } from '../server.js';
 import { startWorker } from '../worker.js';
+import { BackupCommandError, backupCommand, listBackupsCommand, restoreCommand } from './backup.js';
 import { importIcd10 } from './import-icd10.js';
 import { seedDemo, seedPatients } from './seed.js';
 
@@ -193,7 +194,7 @@ events
   .option('--replay', 'send them back to their consumers for a fresh set of attempts')
   .action((opts: { replay?: boolean }) =>
     withDatabase(async (db, c) => {
-      const consumers = createConsumers(c, db, createMetricsRegistry());
+      const consumers = createConsumers(c, db, createMetricsRegistry(), await createServices(c, db));
       try {
         const found = await deadLetters(
           { db, amqpUrl: c.AMQP_URL, handlers: consumers.handlers, broker: brokerSettings(c) },
@@ -246,8 +247,29 @@ program
     }),
   );
 
+const backup = program
+  .command('backup')
+  .description('Write an encrypted archive of the database and the documents to BACKUP_URL (key: BACKUP_KEY)')
+  .option('--to <url>', 'write it elsewhere: a folder, a WebDAV URL or an S3 URL (no retention there)')
+  .action((opts: { to?: string }) => backupCommand(config(), opts, out, process.stdout.isTTY));
+
+backup
+  .command('list')
+  .description('List the archives in BACKUP_URL, newest first, with their size and date')
+  .option('--from <url>', 'list another location')
+  .action((opts: { from?: string }) => listBackupsCommand(config(), opts, out));
+
+program
+  .command('restore')
+  .description('Restore an archive into an empty database and document storage, verifying every table and file')
+  .argument('<archive>', 'the archive name in BACKUP_URL (see clinica backup list), or a path to the file')
+  .option('--from <url>', 'read the archive from this location instead of BACKUP_URL')
+  .action((archive: string, opts: { from?: string }) =>
+    restoreCommand(config(), archive, opts, out, process.stdout.isTTY),
+  );
+
 program.parseAsync().catch((err: unknown) => {
-  const oneLine = [ConfigError, InvalidArgumentError, DomainError, StartupError, MigrationError];
+  const oneLine = [ConfigError, InvalidArgumentError, DomainError, StartupError, MigrationError, BackupCommandError];
   if (oneLine.some((kind) => err instanceof kind)) {
     process.stderr.write(`clinica: ${(err as Error).message}\n`);
   } else {

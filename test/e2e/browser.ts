@@ -53,6 +53,19 @@ const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe
 
 /** Runs axe-core in the page (through the debugger, so the page's CSP stays as it is). */
 export async function expectAccessible(page: Page, label: string) {
+  // Judge the page at rest: not the hover colours of whatever was clicked last, nor a
+  // notification half faded in or out. Spinners run forever, so only finite transitions count.
+  await page.mouse.move(0, 0);
+  await page.evaluate(async () => {
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    const finite = document
+      .getAnimations()
+      .filter((a) => a.effect?.getComputedTiming().endTime !== Number.POSITIVE_INFINITY);
+    await Promise.race([
+      Promise.all(finite.map((a) => a.finished.catch(() => undefined))),
+      new Promise((resolve) => setTimeout(resolve, 3000)),
+    ]);
+  });
   await page.evaluate(AXE);
   const violations = await page.evaluate(async () => {
     const w = window as unknown as {

@@ -17,6 +17,8 @@ export interface BrowserSession {
   user(roles: Role[], extra?: { patientId?: string }): Promise<{ email: string; id: string }>;
   /** A signed-in tab of its own browser context (its own session), collecting console errors. */
   signedIn(email: string, viewport?: { width: number; height: number }): Promise<{ page: Page; errors: string[] }>;
+  /** A blank tab of its own browser context, nobody signed in yet, collecting console errors. */
+  signedOut(viewport?: { width: number; height: number }): Promise<{ page: Page; errors: string[] }>;
   /** Follows a link of the main navigation. */
   nav(page: Page, name: string): Promise<void>;
   /** axe, once notifications and dialogs have finished fading in: it reads half-faded text as low contrast. */
@@ -25,9 +27,13 @@ export interface BrowserSession {
 
 /**
  * The app on a free port and one Chromium for a suite, with a browser context per signed-in
- * tab closed after each test. Registers the suite's hooks; call it inside `describe`.
+ * tab closed after each test. Registers the suite's hooks; call it inside `describe`. `env` adds to
+ * the server's configuration (BACKUP_KEY, STORAGE_URL ...); as a function it runs in the suite's
+ * beforeAll (to start a peer first). A PUBLIC_URL on 127.0.0.1 names the port to listen on.
  */
-export function useBrowserSession(options: { timezoneId?: string } = {}): BrowserSession {
+export function useBrowserSession(
+  options: { timezoneId?: string; env?: Record<string, string> | (() => Promise<Record<string, string>>) } = {},
+): BrowserSession {
   let t: TestApp | undefined;
   let base = '';
   let browser: Browser | undefined;
@@ -35,8 +41,11 @@ export function useBrowserSession(options: { timezoneId?: string } = {}): Browse
 
   beforeAll(async () => {
     ensureWebBuilt();
-    t = await createTestApp('pglite');
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const env = typeof options.env === 'function' ? await options.env() : options.env;
+    t = await createTestApp('pglite', env);
+    // Redirects from an identity provider come back to PUBLIC_URL: listen right there.
+    const port = env?.PUBLIC_URL?.startsWith('http://127.0.0.1:') ? Number(new URL(env.PUBLIC_URL).port) : 0;
+    await t.app.listen({ port, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     browser = await launch();
   });
@@ -51,6 +60,19 @@ export function useBrowserSession(options: { timezoneId?: string } = {}): Browse
   const started = () => {
     if (!t || !browser) throw new Error('the browser session has not started: use it inside a test');
     return { t, browser };
+  };
+
+  const signedOut: BrowserSession['signedOut'] = async (viewport = { width: 1280, height: 900 }) => {
+    const context = await started().browser.newContext({
+      viewport,
+      locale: 'es-ES',
+      ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
+    });
+    contexts.push(context);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    watchConsole(page, errors);
+    return { page, errors };
   };
 
   return {
@@ -68,16 +90,9 @@ export function useBrowserSession(options: { timezoneId?: string } = {}): Browse
       );
       return { email, id: created.id };
     },
-    async signedIn(email, viewport = { width: 1280, height: 900 }) {
-      const context = await started().browser.newContext({
-        viewport,
-        locale: 'es-ES',
-        ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
-      });
-      contexts.push(context);
-      const page = await context.newPage();
-      const errors: string[] = [];
-      watchConsole(page, errors);
+    signedOut,
+    async signedIn(email, viewport) {
+      const { page, errors } = await signedOut(viewport);
       await page.goto(`${base}/`);
       await page.getByLabel('Correo electrónico').fill(email);
       await page.getByRole('textbox', { name: 'Contraseña' }).fill(TEST_PASSWORD);

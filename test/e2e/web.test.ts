@@ -96,10 +96,11 @@ describe.skipIf(!CHROMIUM)('web app in Chromium', () => {
     // Back where the user was going before signing in.
     await page.getByRole('heading', { name: 'Usuarios' }).waitFor();
     const nav = page.getByRole('navigation', { name: 'Navegación principal' });
-    for (const item of ['Pacientes', 'Usuarios', 'Auditoría', 'Estado del sistema']) {
+    // Administrators see the whole helpdesk queue; they reach no clinical workspace.
+    for (const item of ['Pacientes', 'Usuarios', 'Auditoría', 'Estado del sistema', 'Mesa de ayuda']) {
       await expect(nav.getByRole('link', { name: item }).isVisible()).resolves.toBe(true);
     }
-    for (const item of ['Mi portal', 'Farmacia', 'Mesa de ayuda', 'Consulta médica']) {
+    for (const item of ['Mi portal', 'Farmacia', 'Consulta médica']) {
       expect(await nav.getByRole('link', { name: item }).count(), item).toBe(0);
     }
     await page.getByTestId('user-list').getByText(admin.email).waitFor();
@@ -450,6 +451,8 @@ describe.skipIf(!CHROMIUM)('web app in Chromium', () => {
       'Mi portal',
       'Mis citas',
       'Mi historia clínica',
+      'Mis documentos',
+      'Mis incidencias',
       'Cuenta y seguridad',
     ]);
     // Another patient's page, typed in by hand, shows nothing of that patient.

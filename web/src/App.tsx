@@ -13,14 +13,21 @@ const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, n
   lazy(async () => ({ default: (await load())[name] }));
 const AccountPage = page(() => import('./pages/AccountPage'), 'AccountPage');
 const AuditPage = page(() => import('./pages/AuditPage'), 'AuditPage');
+const BackupsPage = page(() => import('./pages/BackupsPage'), 'BackupsPage');
+const AuthCallbackPage = page(() => import('./pages/AuthCallbackPage'), 'AuthCallbackPage');
 const CalendarPage = page(() => import('./pages/CalendarPage'), 'CalendarPage');
 const DoctorPage = page(() => import('./pages/DoctorPage'), 'DoctorPage');
+const HelpdeskPage = page(() => import('./pages/HelpdeskPage'), 'HelpdeskPage');
+const IncidentPage = page(() => import('./pages/IncidentPage'), 'IncidentPage');
 const ForgotPasswordPage = page(() => import('./pages/ForgotPasswordPage'), 'ForgotPasswordPage');
 const MailPage = page(() => import('./pages/MailPage'), 'MailPage');
 const PatientDetailPage = page(() => import('./pages/PatientDetailPage'), 'PatientDetailPage');
 const PatientFormPage = page(() => import('./pages/PatientFormPage'), 'PatientFormPage');
 const PatientsPage = page(() => import('./pages/PatientsPage'), 'PatientsPage');
 const PortalAppointmentsPage = page(() => import('./pages/PortalAppointmentsPage'), 'PortalAppointmentsPage');
+const PortalDocumentsPage = page(() => import('./pages/PortalDocumentsPage'), 'PortalDocumentsPage');
+const PortalIncidentPage = page(() => import('./pages/PortalIncidentPage'), 'PortalIncidentPage');
+const PortalIncidentsPage = page(() => import('./pages/PortalIncidentsPage'), 'PortalIncidentsPage');
 const PortalPage = page(() => import('./pages/PortalPage'), 'PortalPage');
 const PortalRecordPage = page(() => import('./pages/PortalRecordPage'), 'PortalRecordPage');
 const PractitionerPage = page(() => import('./pages/PractitionerPage'), 'PractitionerPage');
@@ -33,8 +40,12 @@ const RegisterPage = page(() => import('./pages/RegisterPage'), 'RegisterPage');
 const ResultsDeskPage = page(() => import('./pages/ResultsDeskPage'), 'ResultsDeskPage');
 const ResetPasswordPage = page(() => import('./pages/ResetPasswordPage'), 'ResetPasswordPage');
 
-/** Opened from e-mail links, so they show whether or not this browser is signed in (maybe as someone else). */
+/**
+ * Opened from e-mail links, so they show whether or not this browser is signed in (maybe as someone else);
+ * and the return from the identity provider, which signs in whoever it brings back.
+ */
 const PUBLIC_PAGES: Record<string, ComponentType> = {
+  '/auth/callback': AuthCallbackPage,
   '/forgot-password': ForgotPasswordPage,
   '/reset-password': ResetPasswordPage,
 };
@@ -147,6 +158,30 @@ export function App() {
             }
           />
           <Route
+            path="/portal/documents"
+            element={
+              <Guard roles={ACCESS.portal}>
+                <PortalDocumentsPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/portal/incidents"
+            element={
+              <Guard roles={ACCESS.portal}>
+                <PortalIncidentsPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/portal/incidents/:id"
+            element={
+              <Guard roles={ACCESS.portal}>
+                <PortalIncidentPage />
+              </Guard>
+            }
+          />
+          <Route
             path="/calendar"
             element={
               <Guard roles={ACCESS.schedule}>
@@ -190,7 +225,24 @@ export function App() {
             path="/helpdesk"
             element={
               <Guard roles={ACCESS.helpdesk}>
-                <Placeholder workspace="helpdesk" />
+                <HelpdeskPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/helpdesk/:id"
+            element={
+              <Guard roles={ACCESS.helpdesk}>
+                <IncidentPage />
+              </Guard>
+            }
+          />
+          {/* Where the incident e-mails to agents lead. */}
+          <Route
+            path="/helpdesk/incidents/:id"
+            element={
+              <Guard roles={ACCESS.helpdesk}>
+                <IncidentPage />
               </Guard>
             }
           />
@@ -247,6 +299,14 @@ export function App() {
             element={
               <Guard roles={ACCESS.admin}>
                 <SystemPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/admin/backups"
+            element={
+              <Guard roles={ACCESS.admin}>
+                <BackupsPage />
               </Guard>
             }
           />

@@ -13,8 +13,11 @@ export const ACCESS = {
   /** Encounters (admissions, visits): opened and discharged by the desk and the doctors. */
   encounters: ['admissions', 'doctor'],
   results: ['results'],
+  /** A patient's document folder: filed, uploaded and deleted by the doctors and the results desk. */
+  documents: ['doctor', 'results'],
   pharmacy: ['pharmacist'],
-  helpdesk: ['agent'],
+  /** The incident queue and its conversations: the agents, and administrators overseeing them. */
+  helpdesk: ['agent', 'admin'],
   admin: ['admin'],
   account: ['patient', 'admissions', 'doctor', 'results', 'pharmacist', 'agent', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;

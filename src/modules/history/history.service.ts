@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import type { AuditTrail } from '../../platform/audit/audit.js';
 import type { Database } from '../../platform/db/database.js';
 import type { RequestContext } from '../../platform/http/access.js';
@@ -6,6 +7,7 @@ import { renderPdf } from '../../platform/pdf/document.js';
 import { Formats, type Language } from '../../platform/pdf/language.js';
 import { clinicalRecordOf } from '../clinical/clinical.record.js';
 import type { DentistryService } from '../dentistry/dentistry.service.js';
+import type { DocumentStager } from '../documents/documents.filing.js';
 import { staffNames } from '../identity/staff-names.js';
 import { reachPatient } from '../patients/patient-reach.js';
 import type { PrescriptionsService } from '../prescriptions/prescriptions.service.js';
@@ -27,12 +29,14 @@ export class HistoryService {
     private readonly dentistry: DentistryService,
     private readonly prescriptions: PrescriptionsService,
     private readonly options: HistoryOptions,
+    /** Files each export in the patient's documents, with the exact bytes downloaded. */
+    private readonly documents?: DocumentStager,
   ) {}
 
   /**
    * Reads every section in one repeatable-read transaction (one snapshot: a section never
    * shows what another does not), a fixed number of statements whatever the record's size,
-   * audits the export, then lays it out.
+   * lays it out, then audits the export and files a copy in the patient's documents.
    */
   async export(patientId: string, lang: Language, ctx: RequestContext): Promise<Readable> {
     const patient = await reachPatient(this.db, this.audit, ctx, patientId, {
@@ -65,22 +69,39 @@ export class HistoryService {
         clinical: clinicalContent(clinical, names, l, formats),
       };
     });
-    await this.audit.record(ctx, {
-      action: 'patient.history_export',
-      resourceType: 'Patient',
-      resourceId: patientId,
-      patientId,
-      details: { lang, format: 'pdf' },
-    });
-    return renderPdf(
-      {
-        clinicName: this.options.clinicName,
-        title: `${l.title} · ${record.patient.patient_number}`,
-        formats,
-        generatedAt: new Date(),
-        generatedBy: ctx.actor?.email ?? '',
-      },
-      historyContent(record, formats),
+    const title = `${l.title} · ${record.patient.patient_number}`;
+    const pdf = await buffer(
+      await renderPdf(
+        {
+          clinicName: this.options.clinicName,
+          title,
+          formats,
+          generatedAt: new Date(),
+          generatedBy: ctx.actor?.email ?? '',
+        },
+        historyContent(record, formats),
+      ),
     );
+    // The export's audit entry and its filed copy commit together, before a byte leaves.
+    await this.db.transaction(async (tx) => {
+      await this.audit.write(tx, ctx, {
+        action: 'patient.history_export',
+        resourceType: 'Patient',
+        resourceId: patientId,
+        patientId,
+        details: { lang, format: 'pdf' },
+      });
+      await this.documents?.stage(tx, {
+        patientId,
+        category: 'history_export',
+        title,
+        fileName: `clinical-history-${record.patient.patient_number}.pdf`,
+        contentType: 'application/pdf',
+        content: pdf,
+        source: null,
+        authorId: ctx.actor?.userId ?? null,
+      });
+    });
+    return Readable.from([pdf]);
   }
 }

@@ -19,6 +19,7 @@ import {
   TokenResponse,
 } from './identity.schemas.js';
 import type { IdentityService } from './identity.service.js';
+import { LogoutResponse } from './oidc.schemas.js';
 import { type PasswordResetService, RESET_LINK_MINUTES } from './password-reset.js';
 
 const tags = ['Authentication'];
@@ -47,9 +48,10 @@ export function identityRoutes(service: IdentityService, resets: PasswordResetSe
       schema: {
         tags,
         summary: 'Exchange a refresh token for new tokens',
-        description: 'Each refresh token works once; the answer carries its successor.',
+        description:
+          'Each refresh token works once; the answer carries its successor. A single sign-on session is refreshed at the provider too: a disabled account or removed roles end it (401); 503 when the provider cannot be reached.',
         body: RefreshBody,
-        response: { 200: TokenResponse, ...problems(400, 401, 429) },
+        response: { 200: TokenResponse, ...problems(400, 401, 429, 503) },
       },
       handler: async (req) => service.refresh(req.body.refreshToken, contextOf(req)),
     });
@@ -59,11 +61,14 @@ export function identityRoutes(service: IdentityService, resets: PasswordResetSe
       schema: {
         tags,
         summary: 'End the session',
+        description:
+          'Answers 204; for a session started through single sign-on, 200 with the address that ends the session at the provider too (RP-initiated logout), for the browser to visit.',
         body: LogoutBody.nullish(),
-        response: { 204: NoContent, ...problems(400) },
+        response: { 200: LogoutResponse, 204: NoContent, ...problems(400) },
       },
       handler: async (req, reply) => {
-        await service.logout(req.body?.refreshToken, contextOf(req));
+        const endSessionUrl = await service.logout(req.body?.refreshToken, contextOf(req));
+        if (endSessionUrl) return reply.code(200).send({ endSessionUrl });
         return reply.code(204).send();
       },
     });

@@ -52,14 +52,36 @@ type IdentityConfig = Pick<
   Config,
   | 'CLINIC_NAME'
   | 'SELF_REGISTRATION'
+  | 'LOCAL_LOGIN'
+  | 'OIDC_PROVIDER_NAME'
   | 'SESSION_MAX_HOURS'
   | 'IDLE_TIMEOUT_MINUTES'
   | 'LOGIN_MAX_FAILURES'
   | 'LOGIN_LOCKOUT_MINUTES'
 >;
 
+/**
+ * Single sign-on's part in the refresh and logout of the sessions it started
+ * (`oidc-sessions.ts`). `beforeRefresh` may call the provider, so it runs outside the
+ * refresh transaction; `duringRefresh` applies its answer inside it.
+ */
+export interface SessionHooks {
+  beforeRefresh(tokenHash: string): Promise<unknown>;
+  duringRefresh(
+    tx: Queryable,
+    sessionId: string,
+    user: repo.UserRow,
+    check: unknown,
+    ctx: RequestContext,
+  ): Promise<repo.UserRow | DomainError>;
+  /** After a logout: forgets the provider's tokens; answers where to end the provider session. */
+  afterLogout(sessionIds: string[]): Promise<string | null>;
+}
+
 /** Sign-in, sessions, self-registration, password and multi-factor changes of one's own account. */
 export class IdentityService {
+  private sessionHooks: SessionHooks | null = null;
+
   constructor(
     private readonly db: Database,
     private readonly audit: AuditTrail,
@@ -69,7 +91,18 @@ export class IdentityService {
     private readonly config: IdentityConfig,
   ) {}
 
+  useSessionHooks(hooks: SessionHooks) {
+    this.sessionHooks = hooks;
+  }
+
+  private assertLocalLogin() {
+    if (!this.config.LOCAL_LOGIN) {
+      throw forbidden(`Password sign-in is switched off; sign in with ${this.config.OIDC_PROVIDER_NAME}.`);
+    }
+  }
+
   async login(body: z.output<typeof LoginBody>, ctx: RequestContext): Promise<Tokens> {
+    this.assertLocalLogin();
     const user = await repo.findUserByEmail(this.db, body.email);
     if (!user?.password_hash) {
       await verifyPassword(body.password, await decoyHash());
@@ -147,7 +180,7 @@ export class IdentityService {
     return this.issue(user, sessionId, refreshToken);
   }
 
-  private async issue(user: repo.UserRow, sessionId: string, refreshToken: string): Promise<Tokens> {
+  async issue(user: repo.UserRow, sessionId: string, refreshToken: string): Promise<Tokens> {
     const accessToken = await this.tokens.sign({
       userId: user.id,
       email: user.email,
@@ -164,6 +197,7 @@ export class IdentityService {
    */
   async refresh(refreshToken: string, ctx: RequestContext): Promise<Tokens> {
     const hash = sha256(refreshToken);
+    const checked = await this.sessionHooks?.beforeRefresh(hash);
     const outcome = await this.db.transaction(async (tx): Promise<Tokens | DomainError> => {
       const session = await repo.findSessionByToken(tx, hash);
       if (!session) {
@@ -189,10 +223,15 @@ export class IdentityService {
         await repo.revokeSession(tx, session.id);
         return sessionEnded();
       }
-      const user = await repo.findUser(tx, session.user_id);
+      let user = await repo.findUser(tx, session.user_id);
       if (!user?.active) {
         await repo.revokeSession(tx, session.id);
         return unauthorized('This account is deactivated; ask an administrator.');
+      }
+      if (this.sessionHooks && checked) {
+        const applied = await this.sessionHooks.duringRefresh(tx, session.id, user, checked, ctx);
+        if (applied instanceof DomainError) return applied;
+        user = applied;
       }
       const next = randomBytes(32).toString('base64url');
       await repo.rotateSession(tx, session.id, sha256(next));
@@ -205,16 +244,19 @@ export class IdentityService {
     return outcome;
   }
 
-  async logout(refreshToken: string | undefined, ctx: RequestContext): Promise<void> {
-    await this.db.transaction(async (tx) => {
+  /** Ends the session; for a single sign-on session, answers where to end it at the provider too. */
+  async logout(refreshToken: string | undefined, ctx: RequestContext): Promise<string | null> {
+    const ended = await this.db.transaction(async (tx) => {
       const session = refreshToken ? await repo.findSessionByToken(tx, sha256(refreshToken)) : undefined;
       const ids = new Set([session?.id, ctx.actor?.sessionId].filter((id): id is string => !!id));
       for (const id of ids) {
         await repo.revokeSession(tx, id);
         await this.audit.write(tx, ctx, { action: 'auth.logout', resourceType: 'Session', resourceId: id });
       }
+      return [...ids];
     });
     this.liveness.forgetAll();
+    return this.sessionHooks ? this.sessionHooks.afterLogout(ended) : null;
   }
 
   /** Patient self-registration: an account with its own new patient record. */
@@ -222,6 +264,7 @@ export class IdentityService {
     if (!this.config.SELF_REGISTRATION) {
       throw forbidden('Self-registration is switched off; ask the admissions desk for an account.');
     }
+    this.assertLocalLogin();
     const passwordHash = await hashPassword(body.password);
     return this.db.transaction(async (tx) => {
       const userId = randomUUID();

@@ -81,7 +81,7 @@ export class Mailer implements EventHandler {
         messageId,
         language: mail.language,
         ...rendered,
-        headers: { 'Auto-Submitted': 'auto-generated', 'X-Clinica-Event': event.type },
+        headers: { ...rendered.headers, 'Auto-Submitted': 'auto-generated', 'X-Clinica-Event': event.type },
       });
       await this.db.query(
         `update mail_deliveries set status = 'sent', provider_message_id = $2, last_error = null,

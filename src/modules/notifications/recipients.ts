@@ -118,6 +118,127 @@ const appointmentMail =
 
 const notCancelled = (a: AppointmentRecipient) => a.status !== 'cancelled';
 
+/** A failed backup goes to every active administrator, each in their own language. */
+const backupFailed: Planner = async (db, event) => {
+  const { rows: runs } = await db.query<{
+    started_at: Date;
+    trigger: 'schedule' | 'manual' | 'cli';
+    destination: string;
+    error: string | null;
+  }>('select started_at, trigger, destination, error from backup_runs where id = $1', [event.payload.runId]);
+  const run = runs[0];
+  if (!run) return [];
+  const { rows: admins } = await db.query<UserRecipient>(
+    `select u.id, u.email, u.language, u.email_notifications, u.active, p.first_name
+       from users u left join patients p on p.id = u.patient_id
+      where u.active and 'admin' = any(u.roles) order by u.email`,
+  );
+  return admins.map((u) =>
+    toUser(u, 'backup-failed', {
+      name: u.first_name,
+      startedAt: run.started_at.toISOString(),
+      trigger: run.trigger,
+      destination: run.destination,
+      error: run.error ?? 'unknown',
+    }),
+  );
+};
+
+interface IncidentRecipientRow {
+  id: string;
+  number: string;
+  reporter_user_id: string | null;
+  reporter_name: string;
+  reporter_email: string;
+  assignee_id: string | null;
+}
+
+async function incidentOf(db: Database, id: unknown): Promise<IncidentRecipientRow | undefined> {
+  const { rows } = await db.query<IncidentRecipientRow>(
+    `select id, number, reporter_user_id, reporter_name, reporter_email, assignee_id from incidents where id = $1`,
+    [id],
+  );
+  return rows[0];
+}
+
+/**
+ * The reporter: their account (language, opt-out) when they have one and it is active;
+ * the address of the public form otherwise. Named by the first name on their patient record.
+ */
+async function reporterMail(
+  db: Database,
+  incident: IncidentRecipientRow,
+  template: 'incident-created' | 'incident-reply',
+  reply?: string,
+): Promise<PlannedMail[]> {
+  const data = { number: incident.number, incidentId: incident.id, ...(reply ? { reply } : {}) };
+  if (incident.reporter_user_id) {
+    const user = await userRecipient(db, incident.reporter_user_id);
+    if (!user?.active) return [];
+    return [toUser(user, template, { name: user.first_name, ...data })];
+  }
+  return [
+    {
+      template,
+      to: incident.reporter_email,
+      language: 'es',
+      userId: null,
+      optedOut: false,
+      data: { name: null, ...data },
+    },
+  ];
+}
+
+/** An agent about one incident, if the account is still an active agent. */
+async function agentMail(
+  db: Database,
+  userId: string,
+  incident: IncidentRecipientRow,
+  template: 'incident-assigned' | 'incident-reporter-replied',
+): Promise<PlannedMail[]> {
+  const user = await userRecipient(db, userId);
+  if (!user?.active) return [];
+  return [toUser(user, template, { name: user.first_name, number: incident.number, incidentId: incident.id })];
+}
+
+const incidentCreated: Planner = async (db, event) => {
+  const incident = await incidentOf(db, event.payload.incidentId);
+  if (!incident) return [];
+  const { rows: agents } = await db.query<UserRecipient>(
+    `select u.id, u.email, u.language, u.email_notifications, u.active, p.first_name
+       from users u left join patients p on p.id = u.patient_id
+      where u.active and 'agent' = any(u.roles) order by u.email`,
+  );
+  const data = { number: incident.number, incidentId: incident.id };
+  return [
+    ...(await reporterMail(db, incident, 'incident-created')),
+    ...agents.map((u) => toUser(u, 'incident-new', { name: u.first_name, ...data })),
+  ];
+};
+
+/** A public reply by an agent goes to the reporter (quoted); one by the reporter to the assignee. Notes go nowhere. */
+const incidentArticle: Planner = async (db, event) => {
+  if (event.payload.kind !== 'reply') return [];
+  const incident = await incidentOf(db, event.payload.incidentId);
+  if (!incident) return [];
+  if (event.payload.authorRole === 'reporter') {
+    return incident.assignee_id ? agentMail(db, incident.assignee_id, incident, 'incident-reporter-replied') : [];
+  }
+  const { rows } = await db.query<{ body: string }>(
+    `select body from incident_articles where id = $1 and kind = 'reply'`,
+    [event.payload.articleId],
+  );
+  if (!rows[0]) return [];
+  return reporterMail(db, incident, 'incident-reply', rows[0].body);
+};
+
+const incidentAssigned: Planner = async (db, event) => {
+  const incident = await incidentOf(db, event.payload.incidentId);
+  // Reassigned again before the mail went: only the current assignee hears of it.
+  if (!incident || incident.assignee_id !== event.payload.assigneeId) return [];
+  return agentMail(db, String(event.payload.assigneeId), incident, 'incident-assigned');
+};
+
 /** What each event type sends. Events without an entry send no e-mail. */
 export const MAIL_PLANS: Record<string, Planner> = {
   'user.created': accountCreated,
@@ -146,4 +267,8 @@ export const MAIL_PLANS: Record<string, Planner> = {
     'appointment-reminder',
     (a) => ['booked', 'confirmed'].includes(a.status) && a.starts_at.getTime() > Date.now(),
   ),
+  'backup.failed': backupFailed,
+  'incident.created': incidentCreated,
+  'incident.article_added': incidentArticle,
+  'incident.assigned': incidentAssigned,
 };

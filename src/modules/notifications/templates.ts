@@ -1,6 +1,8 @@
 import { ACCOUNT_TEMPLATES } from './templates/account.js';
 import { APPOINTMENT_TEMPLATES } from './templates/appointments.js';
+import { BACKUP_TEMPLATES } from './templates/backups.js';
 import { compose, type MailContent } from './templates/compose.js';
+import { INCIDENT_TEMPLATES, REPORTER_TEMPLATES } from './templates/helpdesk.js';
 
 export type Language = 'es' | 'en';
 
@@ -10,12 +12,16 @@ export interface MailContext {
   publicUrl: string;
   /** IANA zone the clinic's times are shown in, e.g. 'Europe/Madrid'. */
   timeZone: string;
+  /** INBOUND_MAIL_ADDRESS: replies to incident mail go there (Reply-To) and become articles. */
+  inboundAddress?: string | undefined;
 }
 
 export interface RenderedMail {
   subject: string;
   text: string;
   html: string;
+  /** Extra headers, e.g. Reply-To. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -33,6 +39,16 @@ export interface AppointmentMail {
   practitioner: string;
 }
 
+/** Incident mail: the number and a link, never the subject or description. */
+export interface IncidentMail {
+  name: string | null;
+  /** e.g. 'INC00012' */
+  number: string;
+  incidentId: string;
+  /** An agent's public reply, quoted to the reporter who wrote to the clinic; never an internal note. */
+  reply?: string;
+}
+
 export interface TemplateData {
   /** An administrator created the account, or the patient registered. Never carries a password. */
   'account-created': { name: string | null; email: string };
@@ -44,6 +60,19 @@ export interface TemplateData {
   'appointment-changed': AppointmentMail;
   'appointment-cancelled': AppointmentMail;
   'appointment-reminder': AppointmentMail;
+  /** To every active administrator; `startedAt` is an ISO instant, `destination` has no password. */
+  'backup-failed': {
+    name: string | null;
+    startedAt: string;
+    trigger: 'schedule' | 'manual' | 'cli';
+    destination: string;
+    error: string;
+  };
+  'incident-created': IncidentMail;
+  'incident-reply': IncidentMail;
+  'incident-new': IncidentMail;
+  'incident-assigned': IncidentMail;
+  'incident-reporter-replied': IncidentMail;
 }
 
 export type TemplateName = keyof TemplateData;
@@ -55,7 +84,12 @@ export type TemplateText<T extends TemplateName> = (
   context: MailContext,
 ) => MailContent;
 
-const TEMPLATES: { [T in TemplateName]: TemplateText<T> } = { ...ACCOUNT_TEMPLATES, ...APPOINTMENT_TEMPLATES };
+const TEMPLATES: { [T in TemplateName]: TemplateText<T> } = {
+  ...ACCOUNT_TEMPLATES,
+  ...APPOINTMENT_TEMPLATES,
+  ...BACKUP_TEMPLATES,
+  ...INCIDENT_TEMPLATES,
+};
 
 export const TEMPLATE_NAMES = Object.keys(TEMPLATES) as TemplateName[];
 
@@ -65,6 +99,8 @@ export const ESSENTIAL_TEMPLATES: ReadonlySet<TemplateName> = new Set<TemplateNa
   'password-changed',
   'password-reset',
   'mfa-changed',
+  // Operations mail an administrator cannot switch off: a failed backup must be seen.
+  'backup-failed',
 ]);
 
 export function renderMail<T extends TemplateName>(
@@ -74,10 +110,13 @@ export function renderMail<T extends TemplateName>(
   context: MailContext,
 ): RenderedMail {
   const text: TemplateText<T> = TEMPLATES[template];
-  return compose(text(data, language, context), {
+  const replyTo = REPORTER_TEMPLATES.has(template) ? context.inboundAddress : undefined;
+  const rendered = compose(text(data, language, context), {
     language,
     context,
     name: data.name,
     optional: !ESSENTIAL_TEMPLATES.has(template),
+    repliesWelcome: !!replyTo,
   });
+  return replyTo ? { ...rendered, headers: { 'Reply-To': replyTo } } : rendered;
 }

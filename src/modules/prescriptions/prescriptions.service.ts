@@ -162,18 +162,44 @@ export class PrescriptionsService {
       patientId: row.patient_id,
       details: { number: row.number, lang },
     });
+    const stream = await this.render(prescription, patient, lang, new Date(), ctx.actor?.email ?? '');
+    return { number: row.number, stream };
+  }
+
+  /**
+   * A signed prescription printed for the patient's documents, dated when it was signed
+   * (the filing consumer files and audits it). Null when it is not, or no longer, signed.
+   */
+  async printSigned(
+    id: string,
+    lang: Language,
+  ): Promise<{ patientId: string; number: string; prescriberId: string; title: string; stream: Readable } | null> {
+    const row = await repo.findPrescription(this.db, id);
+    if (row?.status !== 'signed' || !row.signed_at) return null;
+    const patient = (await findPatient(this.db, row.patient_id)) as PatientRow;
+    const prescription = repo.toPrescription(row, await staffNames(this.db, [row.prescriber_user_id]));
+    const stream = await this.render(prescription, patient, lang, row.signed_at, this.options.clinicName);
+    return {
+      patientId: row.patient_id,
+      number: row.number,
+      prescriberId: row.prescriber_user_id,
+      title: prescriptionLabels(lang).title,
+      stream,
+    };
+  }
+
+  private render(prescription: Prescription, patient: PatientRow, lang: Language, at: Date, by: string) {
     const formats = new Formats(lang, this.options.timeZone);
-    const stream = await renderPdf(
+    return renderPdf(
       {
         clinicName: this.options.clinicName,
-        title: `${prescriptionLabels(lang).title} ${row.number}`,
+        title: `${prescriptionLabels(lang).title} ${prescription.number}`,
         formats,
-        generatedAt: new Date(),
-        generatedBy: ctx.actor?.email ?? '',
+        generatedAt: at,
+        generatedBy: by,
       },
       prescriptionContent(prescription, patient, formats),
     );
-    return { number: row.number, stream };
   }
 
   /** A patient's signed prescriptions, for the clinical-history export (its caller audits). */

@@ -22,6 +22,8 @@ const note = z.object({ noteId: id, encounterId: id, patientId: id }).strict();
 
 const resultStatus = z.enum(['preliminary', 'final', 'amended']);
 
+const document = z.object({ documentId: id, patientId: id }).strict();
+
 export const EVENTS = {
   'user.created': {
     version: 1,
@@ -58,6 +60,18 @@ export const EVENTS = {
     aggregate: 'User',
     description: 'Multi-factor sign-in was switched on or off for an account.',
     payload: z.object({ userId: id, enabled: z.boolean() }).strict(),
+  },
+  'user.provisioned': {
+    version: 1,
+    aggregate: 'User',
+    description: 'A first sign-in through single sign-on created an account (just-in-time provisioning).',
+    payload: user,
+  },
+  'user.sso_linked': {
+    version: 1,
+    aggregate: 'User',
+    description: 'An existing account was linked to its single sign-on identity by a verified e-mail address.',
+    payload: user,
   },
   'patient.created': {
     version: 1,
@@ -239,6 +253,111 @@ export const EVENTS = {
     description:
       "A prescription was signed and is now read-only: it can be filed in the patient's documents and dispensed.",
     payload: prescription,
+  },
+  'stock.received': {
+    version: 1,
+    aggregate: 'Product',
+    description: 'Goods were received into a lot of a product (one event per receipt line).',
+    payload: z.object({ productId: id, lotId: id, moveId: id }).strict(),
+  },
+  'stock.dispensed': {
+    version: 1,
+    aggregate: 'Prescription',
+    description: 'A pharmacist dispensed (part of) a line of a signed prescription from stock.',
+    payload: z.object({ prescriptionId: id, patientId: id, lineNo: z.number().int(), productId: id }).strict(),
+  },
+  'stock.adjusted': {
+    version: 1,
+    aggregate: 'Product',
+    description: 'A lot was adjusted, took back a return, or had expired stock written off.',
+    payload: z
+      .object({ productId: id, lotId: id, moveId: id, kind: z.enum(['adjustment', 'return', 'expiry_write_off']) })
+      .strict(),
+  },
+  'stock.low': {
+    version: 1,
+    aggregate: 'Product',
+    description:
+      'The on-hand quantity of a product fell below its minimum; emitted once per crossing (again only after it was back at or above it).',
+    payload: z.object({ productId: id }).strict(),
+  },
+  'document.uploaded': {
+    version: 1,
+    aggregate: 'Document',
+    description: "Staff uploaded a file to a patient's documents; it is stored and its checksum recorded.",
+    payload: document,
+  },
+  'document.staged': {
+    version: 1,
+    aggregate: 'Document',
+    description:
+      "Clinica produced a file (a signed prescription, a clinical-history export ...) that waits to be filed in the patient's documents.",
+    payload: document,
+  },
+  'document.filed': {
+    version: 1,
+    aggregate: 'Document',
+    description:
+      "A file Clinica produced was stored and filed in the patient's documents (documentId is the one staged).",
+    payload: document,
+  },
+  'document.deleted': {
+    version: 1,
+    aggregate: 'Document',
+    description: 'A document was deleted (softly, with a reason): it is hidden, and its file kept.',
+    payload: document,
+  },
+  'incident.created': {
+    version: 1,
+    aggregate: 'Incident',
+    description:
+      'An incident was reported (portal, staff or the public form); the reporter and the agents are e-mailed.',
+    payload: z.object({ incidentId: id }).strict(),
+  },
+  'incident.updated': {
+    version: 1,
+    aggregate: 'Incident',
+    description: 'An incident changed: its subject, priority, category or status (changedFields names which).',
+    payload: z.object({ incidentId: id, changedFields: z.array(z.string()) }).strict(),
+  },
+  'incident.assigned': {
+    version: 1,
+    aggregate: 'Incident',
+    description: 'An incident was assigned to an agent, who is e-mailed.',
+    payload: z.object({ incidentId: id, assigneeId: id }).strict(),
+  },
+  'incident.article_added': {
+    version: 1,
+    aggregate: 'Incident',
+    description:
+      'A public reply or an internal note was added to an incident. A reply by an agent is e-mailed to the reporter; one by the reporter to the assignee.',
+    payload: z
+      .object({
+        incidentId: id,
+        articleId: id,
+        kind: z.enum(['reply', 'note']),
+        authorRole: z.enum(['reporter', 'agent', 'system']),
+        via: z.enum(['web', 'email', 'zammad']),
+      })
+      .strict(),
+  },
+  'incident.sla_breached': {
+    version: 1,
+    aggregate: 'Incident',
+    description: 'An incident missed its first-response or resolution target (INCIDENT_SLA); emitted once per target.',
+    payload: z.object({ incidentId: id, target: z.enum(['first_response', 'resolution']) }).strict(),
+  },
+  'backup.succeeded': {
+    version: 1,
+    aggregate: 'Backup',
+    description: 'A backup archive of the database and documents was written and recorded (see GET /api/v1/backups).',
+    payload: z.object({ runId: id }).strict(),
+  },
+  'backup.failed': {
+    version: 1,
+    aggregate: 'Backup',
+    description: 'A backup did not complete (or its process stopped mid-way); the administrators are e-mailed.',
+    payload: z.object({ runId: id }).strict(),
   },
 } as const satisfies Record<string, EventDefinition>;
 

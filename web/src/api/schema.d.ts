@@ -2411,7 +2411,9 @@ export interface paths {
         put?: never;
         /**
          * End the session
-         * @description Allowed: anyone.
+         * @description Answers 204; for a session started through single sign-on, 200 with the address that ends the session at the provider too (RP-initiated logout), for the browser to visit.
+         *
+         *     Allowed: anyone.
          */
         post: {
             parameters: {
@@ -2428,6 +2430,18 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The provider's end-session address, for the browser to visit */
+                            endSessionUrl: string;
+                        };
+                    };
+                };
                 /** @description No content */
                 204: {
                     headers: {
@@ -3047,6 +3061,463 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/oidc/backchannel-logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Back-channel logout from the provider
+         * @description The provider posts a logout token (`application/x-www-form-urlencoded`, `logout_token`); the Clinica sessions of that provider session, or of that account, end.
+         *
+         *     Allowed: anyone.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        logout_token: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description No content */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The provider's answer
+         * @description Where the provider sends the browser back. Redirects to the web app's /auth/callback with `#code=...&returnTo=...` (a one-time code, valid 60 seconds, for POST /auth/oidc/exchange), or with `#error=<code>&message=<text>`: not_configured, invalid_request, login_expired, provider_error, provider_unavailable, token_invalid, email_missing, account_exists, account_disabled, no_role, mfa_required.
+         *
+         *     Allowed: anyone.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    code?: string;
+                    error?: string;
+                    error_description?: string;
+                    state?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Redirect (see Location) */
+                302: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/exchange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trade the one-time sign-in code for tokens
+         * @description Answers exactly what POST /auth/login answers. Each code works once.
+         *
+         *     Allowed: anyone.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The one-time code from the callback page */
+                        code: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accessToken: string;
+                            /** @description Seconds until the access token expires */
+                            expiresIn: number;
+                            refreshToken: string;
+                            user: {
+                                email: string;
+                                /** @description Reminders and updates by e-mail; account security e-mail is always sent */
+                                emailNotifications: boolean;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                language: "es" | "en";
+                                mfaEnabled: boolean;
+                                /** Format: uuid */
+                                patientId?: string;
+                                roles: ("patient" | "admissions" | "doctor" | "results" | "pharmacist" | "agent" | "admin")[];
+                            };
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sign in through the single sign-on provider
+         * @description Redirects to the provider (authorization code flow with PKCE). The sign-in must finish within 10 minutes. Problems redirect to the web app's /auth/callback with `#error=...&message=...`.
+         *
+         *     Allowed: anyone.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description A path on this site to open after sign-in, e.g. /patients; anything else is ignored */
+                    returnTo?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Redirect (see Location) */
+                302: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/password": {
         parameters: {
             query?: never;
@@ -3387,6 +3858,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How one can sign in
+         * @description Whether password sign-in is on, and the single sign-on provider, if one is configured.
+         *
+         *     Allowed: anyone.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Whether e-mail and password sign-in is on (LOCAL_LOGIN) */
+                            localLogin: boolean;
+                            providers: {
+                                /** @enum {string} */
+                                id: "oidc";
+                                /** @description Where the browser goes to sign in; `?returnTo=/path` comes back to that page */
+                                loginUrl: string;
+                                /** @description Shown on the button, e.g. "Sign in with Keycloak" (OIDC_PROVIDER_NAME) */
+                                name: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/refresh": {
         parameters: {
             query?: never;
@@ -3398,7 +3921,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange a refresh token for new tokens
-         * @description Each refresh token works once; the answer carries its successor.
+         * @description Each refresh token works once; the answer carries its successor. A single sign-on session is refreshed at the provider too: a disabled account or removed roles end it (401); 503 when the provider cannot be reached.
          *
          *     Allowed: anyone.
          */
@@ -3502,6 +4025,34 @@ export interface paths {
                 };
                 /** @description Problem details */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3723,6 +4274,347 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Backup status: configuration, the last success and failure, and the latest runs
+         * @description Allowed: admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Where archives go (BACKUP_URL), any password left out */
+                            destination: string;
+                            /** @description The latest 50 runs, newest first */
+                            items: {
+                                /** @description File name of the encrypted archive in the backup destination */
+                                archive: string | null;
+                                documentBytes: number | null;
+                                documents: number | null;
+                                durationMs: number | null;
+                                /** @description Why the run failed */
+                                error: string | null;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description Rows of every table in the archive */
+                                rows: number | null;
+                                /** @description Size of the encrypted archive */
+                                sizeBytes: number | null;
+                                /** @description ISO-8601 instant in UTC */
+                                startedAt: string;
+                                /** @enum {string} */
+                                status: "running" | "succeeded" | "failed";
+                                tables: number | null;
+                                /**
+                                 * @description schedule: BACKUP_SCHEDULE; manual: started from the API or the admin screen; cli: `clinica backup`
+                                 * @enum {string}
+                                 */
+                                trigger: "schedule" | "manual" | "cli";
+                            }[];
+                            /** @description Whether BACKUP_KEY is set: without it no backup can run */
+                            keyConfigured: boolean;
+                            lastFailure: {
+                                /** @description File name of the encrypted archive in the backup destination */
+                                archive: string | null;
+                                documentBytes: number | null;
+                                documents: number | null;
+                                durationMs: number | null;
+                                /** @description Why the run failed */
+                                error: string | null;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description Rows of every table in the archive */
+                                rows: number | null;
+                                /** @description Size of the encrypted archive */
+                                sizeBytes: number | null;
+                                /** @description ISO-8601 instant in UTC */
+                                startedAt: string;
+                                /** @enum {string} */
+                                status: "running" | "succeeded" | "failed";
+                                tables: number | null;
+                                /**
+                                 * @description schedule: BACKUP_SCHEDULE; manual: started from the API or the admin screen; cli: `clinica backup`
+                                 * @enum {string}
+                                 */
+                                trigger: "schedule" | "manual" | "cli";
+                            } | null;
+                            lastSuccess: {
+                                /** @description File name of the encrypted archive in the backup destination */
+                                archive: string | null;
+                                documentBytes: number | null;
+                                documents: number | null;
+                                durationMs: number | null;
+                                /** @description Why the run failed */
+                                error: string | null;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description Rows of every table in the archive */
+                                rows: number | null;
+                                /** @description Size of the encrypted archive */
+                                sizeBytes: number | null;
+                                /** @description ISO-8601 instant in UTC */
+                                startedAt: string;
+                                /** @enum {string} */
+                                status: "running" | "succeeded" | "failed";
+                                tables: number | null;
+                                /**
+                                 * @description schedule: BACKUP_SCHEDULE; manual: started from the API or the admin screen; cli: `clinica backup`
+                                 * @enum {string}
+                                 */
+                                trigger: "schedule" | "manual" | "cli";
+                            } | null;
+                            running: {
+                                /** @description File name of the encrypted archive in the backup destination */
+                                archive: string | null;
+                                documentBytes: number | null;
+                                documents: number | null;
+                                durationMs: number | null;
+                                /** @description Why the run failed */
+                                error: string | null;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description Rows of every table in the archive */
+                                rows: number | null;
+                                /** @description Size of the encrypted archive */
+                                sizeBytes: number | null;
+                                /** @description ISO-8601 instant in UTC */
+                                startedAt: string;
+                                /** @enum {string} */
+                                status: "running" | "succeeded" | "failed";
+                                tables: number | null;
+                                /**
+                                 * @description schedule: BACKUP_SCHEDULE; manual: started from the API or the admin screen; cli: `clinica backup`
+                                 * @enum {string}
+                                 */
+                                trigger: "schedule" | "manual" | "cli";
+                            } | null;
+                            /** @description BACKUP_SCHEDULE (cron, in the clinic time zone), or null for none */
+                            schedule: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Start a backup now
+         * @description Starts a backup in this server process and answers at once with the running run; poll `GET /backups` for its end. 409 when one is already running, or when BACKUP_KEY is not set. No body.
+         *
+         *     Allowed: admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description File name of the encrypted archive in the backup destination */
+                            archive: string | null;
+                            documentBytes: number | null;
+                            documents: number | null;
+                            durationMs: number | null;
+                            /** @description Why the run failed */
+                            error: string | null;
+                            finishedAt: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description Rows of every table in the archive */
+                            rows: number | null;
+                            /** @description Size of the encrypted archive */
+                            sizeBytes: number | null;
+                            /** @description ISO-8601 instant in UTC */
+                            startedAt: string;
+                            /** @enum {string} */
+                            status: "running" | "succeeded" | "failed";
+                            tables: number | null;
+                            /**
+                             * @description schedule: BACKUP_SCHEDULE; manual: started from the API or the admin screen; cli: `clinica backup`
+                             * @enum {string}
+                             */
+                            trigger: "schedule" | "manual" | "cli";
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/icd10": {
         parameters: {
             query?: never;
@@ -3829,6 +4721,2002 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find incidents
+         * @description Agents and administrators see the whole queue, most urgent first (earliest SLA due time among open incidents, then newest); everyone else the incidents they reported.
+         *
+         *     Allowed: any signed-in user.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    assignee?: "me" | "unassigned" | string;
+                    category?: "appointment" | "prescription" | "billing" | "access" | "clinical" | "technical" | "other";
+                    cursor?: string;
+                    limit?: number;
+                    priority?: "low" | "normal" | "high" | "urgent";
+                    q?: string;
+                    status?: "new" | "open" | "pending" | "resolved" | "closed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                appointmentId: string | null;
+                                assignee: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                /** @enum {string} */
+                                category: "appointment" | "prescription" | "billing" | "access" | "clinical" | "technical" | "other";
+                                closedAt: string | null;
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                description: string;
+                                external: {
+                                    syncedAt: string | null;
+                                    /** @enum {string} */
+                                    system: "zammad";
+                                    ticketId: string;
+                                    ticketNumber: string;
+                                } | null;
+                                firstResponseAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description INC00001 */
+                                number: string;
+                                patientId: string | null;
+                                prescriptionId: string | null;
+                                /** @enum {string} */
+                                priority: "low" | "normal" | "high" | "urgent";
+                                reporter: {
+                                    email: string;
+                                    name: string;
+                                    userId: string | null;
+                                };
+                                resolvedAt: string | null;
+                                sla: {
+                                    firstResponseBreached: boolean;
+                                    firstResponseDueAt: string | null;
+                                    resolutionBreached: boolean;
+                                    resolutionDueAt: string | null;
+                                };
+                                /** @enum {string} */
+                                status: "new" | "open" | "pending" | "resolved" | "closed";
+                                subject: string;
+                                /** @description ISO-8601 instant in UTC */
+                                updatedAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Report an incident
+         * @description A patient's incident is linked to their own record; the appointment and prescription links must exist (and, for a patient, be theirs).
+         *
+         *     Allowed: any signed-in user.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        appointmentId?: string;
+                        /** @enum {string} */
+                        category: "appointment" | "prescription" | "billing" | "access" | "clinical" | "technical" | "other";
+                        description: string;
+                        /** Format: uuid */
+                        patientId?: string;
+                        /** Format: uuid */
+                        prescriptionId?: string;
+                        /**
+                         * @default normal
+                         * @enum {string}
+                         */
+                        priority?: "low" | "normal" | "high" | "urgent";
+                        subject: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            appointmentId: string | null;
+                            assignee: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            category: "appointment" | "prescription" | "billing" | "access" | "clinical" | "technical" | "other";
+                            closedAt: string | null;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            description: string;
+                            external: {
+                                syncedAt: string | null;
+                                /** @enum {string} */
+                                system: "zammad";
+                                ticketId: string;
+                                ticketNumber: string;
+                            } | null;
+                            firstResponseAt: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description INC00001 */
+                            number: string;
+                            patientId: string | null;
+                            prescriptionId: string | null;
+                            /** @enum {string} */
+                            priority: "low" | "normal" | "high" | "urgent";
+                            reporter: {
+                                email: string;
+                                name: string;
+                                userId: string | null;
+                            };
+                            resolvedAt: string | null;
+                            sla: {
+                                firstResponseBreached: boolean;
+                                firstResponseDueAt: string | null;
+                                resolutionBreached: boolean;
+                                resolutionDueAt: string | null;
+                            };
+                            /** @enum {string} */
+                            status: "new" | "open" | "pending" | "resolved" | "closed";
+                            subject: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read an incident and its conversation
+         * @description Reporters see the public replies; agents and administrators the internal notes too.
+         *
+         *     Allowed: any signed-in user.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            appointmentId: string | null;
+                            articles: {
+                                attachments: {
+                                    contentType: string;
+                                    fileName: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    sizeBytes: number;
+                                }[];
+                                author: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    role: "reporter" | "agent" | "system";
+                                    userId: string | null;
+                                };
+                                body: string;
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "reply" | "note";
+                                /** @enum {string} */
+                                via: "web" | "email" | "zammad";
+                            }[];
+                            assignee: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            category: "appointment" | "prescription" | "billing" | "access" | "clinical" | "technical" | "other";
+                            closedAt: string | null;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            description: string;
+                            external: {
+                                syncedAt: string | null;
+                                /** @enum {string} */
+                                system: "zammad";
+                                ticketId: string;
+                                ticketNumber: string;
+                            } | null;
+                            firstResponseAt: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description INC00001 */
+                            number: string;
+                            patientId: string | null;
+                            prescriptionId: string | null;
+                            /** @enum {string} */
+                            priority: "low" | "normal" | "high" | "urgent";
+                            reporter: {
+                                email: string;
+                                name: string;
+                                userId: string | null;
+                            };
+                            resolvedAt: string | null;
+                            sla: {
+                                firstResponseBreached: boolean;
+                                firstResponseDueAt: string | null;
+                                resolutionBreached: boolean;
+                                resolutionDueAt: string | null;
+                            };
+                            /** @enum {string} */
+                            status: "new" | "open" | "pending" | "resolved" | "closed";
+                            subject: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Change, assign or move an incident
+         * @description Agents and administrators change anything. Allowed status changes: new → open, pending, resolved, closed; open → pending, resolved, closed; pending → open, resolved, closed; resolved → open, closed; others answer 409. The assignee must be an active agent. The reporter may only close or reopen a resolved incident.
+         *
+         *     Allowed: any signed-in user.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        assigneeId?: string | null;
+                        /** @enum {string} */
+                        category?: "appointment" | "prescription" | "billing" | "access" | "clinical" | "technical" | "other";
+                        /** @enum {string} */
+                        priority?: "low" | "normal" | "high" | "urgent";
+                        /** @enum {string} */
+                        status?: "new" | "open" | "pending" | "resolved" | "closed";
+                        subject?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            appointmentId: string | null;
+                            assignee: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            category: "appointment" | "prescription" | "billing" | "access" | "clinical" | "technical" | "other";
+                            closedAt: string | null;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            description: string;
+                            external: {
+                                syncedAt: string | null;
+                                /** @enum {string} */
+                                system: "zammad";
+                                ticketId: string;
+                                ticketNumber: string;
+                            } | null;
+                            firstResponseAt: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description INC00001 */
+                            number: string;
+                            patientId: string | null;
+                            prescriptionId: string | null;
+                            /** @enum {string} */
+                            priority: "low" | "normal" | "high" | "urgent";
+                            reporter: {
+                                email: string;
+                                name: string;
+                                userId: string | null;
+                            };
+                            resolvedAt: string | null;
+                            sla: {
+                                firstResponseBreached: boolean;
+                                firstResponseDueAt: string | null;
+                                resolutionBreached: boolean;
+                                resolutionDueAt: string | null;
+                            };
+                            /** @enum {string} */
+                            status: "new" | "open" | "pending" | "resolved" | "closed";
+                            subject: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/articles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reply, or write an internal note
+         * @description Notes are for agents and administrators. An agent's first public reply records the first response; a reporter's reply reopens a pending or resolved incident. A closed incident answers 409.
+         *
+         *     Allowed: any signed-in user.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        attachmentIds?: string[];
+                        body: string;
+                        /** @enum {string} */
+                        kind: "reply" | "note";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attachments: {
+                                contentType: string;
+                                fileName: string;
+                                /** Format: uuid */
+                                id: string;
+                                sizeBytes: number;
+                            }[];
+                            author: {
+                                name: string;
+                                /** @enum {string} */
+                                role: "reporter" | "agent" | "system";
+                                userId: string | null;
+                            };
+                            body: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "reply" | "note";
+                            /** @enum {string} */
+                            via: "web" | "email" | "zammad";
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a file to attach to a message
+         * @description A `multipart/form-data` body with one part named `file`. Whoever may reply on the incident may upload; the answer’s `id` then goes in `attachmentIds` of the reply or note that carries it. At most DOCUMENT_MAX_BYTES (here 26214400 bytes): larger files answer 413 and nothing is kept. The type is read from the content, as for documents: PDF, PNG, JPEG or UTF-8 plain text; anything else answers 415. A closed incident answers 409.
+         *
+         *     Allowed: any signed-in user.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            contentType: string;
+                            fileName: string;
+                            /** Format: uuid */
+                            id: string;
+                            sizeBytes: number;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                507: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/attachments/{attachmentId}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download an attachment
+         * @description Seen by whoever sees the message it belongs to (a file on an internal note: agents and administrators only); before it is attached, by its uploader and the agents. Streamed and checked against the size and SHA-256 recorded when it was stored. Every download is audited.
+         *
+         *     Allowed: any signed-in user.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    attachmentId: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The file, with its recorded content type */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The active agents an incident can be assigned to
+         * @description Allowed: agent, admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/inbound-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A reply received by e-mail (from the inbound mailbox)
+         * @description Requires the header `x-clinica-inbound-secret` (INBOUND_MAIL_SECRET; 404 when unset). Adds a reply when the subject carries the incident number, e.g. [INC00001], and the sender is its reporter; each messageId is handled once.
+         *
+         *     Allowed: anyone.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        from: string;
+                        messageId: string;
+                        subject: string;
+                        text: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accepted: boolean;
+                            incident: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/public": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report an incident without an account
+         * @description The reporter is known by name and e-mail only, and is answered by e-mail.
+         *
+         *     Allowed: anyone.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        category: "appointment" | "prescription" | "billing" | "access" | "clinical" | "technical" | "other";
+                        description: string;
+                        /** Format: email */
+                        email: string;
+                        name: string;
+                        subject: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            number: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Incident counts for the dashboard
+         * @description Allowed: agent, admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            breached: number;
+                            byStatus: {
+                                closed: number;
+                                new: number;
+                                open: number;
+                                pending: number;
+                                resolved: number;
+                            };
+                            openByPriority: {
+                                high: number;
+                                low: number;
+                                normal: number;
+                                urgent: number;
+                            };
+                            unassigned: number;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/info": {
         parameters: {
             query?: never;
@@ -3877,6 +6765,162 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/zammad/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ticket changes from Zammad (trigger webhook, signed with X-Hub-Signature)
+         * @description Allowed: anyone.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            articlesAdded: number;
+                            /** @description The incident the ticket belongs to; null for other tickets */
+                            incident: string | null;
+                            statusChanged: boolean;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -6372,6 +9416,1094 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A patient's documents, newest first
+         * @description Deleted documents are left out; doctors and the results desk may ask for them with `includeDeleted=true`. A patient sees only their own.
+         *
+         *     Allowed: patient, doctor, results.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    category?: "prescription" | "history_export" | "incident_report" | "invoice" | "result" | "upload";
+                    cursor?: string;
+                    /** @description Doctors and the results desk may include deleted documents */
+                    includeDeleted?: "true" | "false";
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description Null when Clinica filed it */
+                                author: {
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                /** @enum {string} */
+                                category: "prescription" | "history_export" | "incident_report" | "invoice" | "result" | "upload";
+                                /** @description As sniffed from the content: application/pdf, image/png, image/jpeg, text/plain */
+                                contentType: string;
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                deletedAt: string | null;
+                                deleteReason: string | null;
+                                fileName: string;
+                                id: string;
+                                patientId: string;
+                                /** @description SHA-256 of the content, lower-case hex */
+                                sha256: string;
+                                sizeBytes: number;
+                                /** @description What produced it, e.g. {type: "prescription", id} */
+                                source: {
+                                    id: string;
+                                    type: string;
+                                } | null;
+                                title: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Upload a document
+         * @description A `multipart/form-data` body with one part named `file` and, optionally, `title` (defaults to the file name) and `category` (`upload`, the default, or `result`). At most DOCUMENT_MAX_BYTES (here 26214400 bytes): larger files answer 413 and nothing is kept. The type is read from the content, never from the name or the declared type: PDF, PNG, JPEG or UTF-8 plain text; anything else answers 415. When the document storage is unreachable the answer is 503 (507 when it is full), and nothing is kept.
+         *
+         *     Allowed: doctor, results.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A document in a patient's folder */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Null when Clinica filed it */
+                            author: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            category: "prescription" | "history_export" | "incident_report" | "invoice" | "result" | "upload";
+                            /** @description As sniffed from the content: application/pdf, image/png, image/jpeg, text/plain */
+                            contentType: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            deletedAt: string | null;
+                            deleteReason: string | null;
+                            fileName: string;
+                            id: string;
+                            patientId: string;
+                            /** @description SHA-256 of the content, lower-case hex */
+                            sha256: string;
+                            sizeBytes: number;
+                            /** @description What produced it, e.g. {type: "prescription", id} */
+                            source: {
+                                id: string;
+                                type: string;
+                            } | null;
+                            title: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                507: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/documents/{documentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a document (its description, not its content)
+         * @description Allowed: patient, doctor, results.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    documentId: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A document in a patient's folder */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Null when Clinica filed it */
+                            author: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            category: "prescription" | "history_export" | "incident_report" | "invoice" | "result" | "upload";
+                            /** @description As sniffed from the content: application/pdf, image/png, image/jpeg, text/plain */
+                            contentType: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            deletedAt: string | null;
+                            deleteReason: string | null;
+                            fileName: string;
+                            id: string;
+                            patientId: string;
+                            /** @description SHA-256 of the content, lower-case hex */
+                            sha256: string;
+                            sizeBytes: number;
+                            /** @description What produced it, e.g. {type: "prescription", id} */
+                            source: {
+                                id: string;
+                                type: string;
+                            } | null;
+                            title: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Delete a document (softly, with a reason)
+         * @description The document is hidden from lists and from the patient; its file is kept for the audit trail and backups. Deleting it again answers 409.
+         *
+         *     Allowed: doctor, results.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    documentId: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Why it is deleted; kept with the document */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A document in a patient's folder */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Null when Clinica filed it */
+                            author: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            category: "prescription" | "history_export" | "incident_report" | "invoice" | "result" | "upload";
+                            /** @description As sniffed from the content: application/pdf, image/png, image/jpeg, text/plain */
+                            contentType: string;
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            deletedAt: string | null;
+                            deleteReason: string | null;
+                            fileName: string;
+                            id: string;
+                            patientId: string;
+                            /** @description SHA-256 of the content, lower-case hex */
+                            sha256: string;
+                            sizeBytes: number;
+                            /** @description What produced it, e.g. {type: "prescription", id} */
+                            source: {
+                                id: string;
+                                type: string;
+                            } | null;
+                            title: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/documents/{documentId}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the content of a document
+         * @description Streamed and checked against the size and SHA-256 recorded when it was stored: a damaged copy breaks the transfer before its last bytes, so it never looks complete. Every download is audited.
+         *
+         *     Allowed: patient, doctor, results.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    documentId: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The file, with its recorded content type */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/patients/{id}/duplicates": {
@@ -13000,6 +17132,234 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/prescriptions/{id}/lines/{lineNo}/dispense": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dispense (part of) a signed prescription line
+         * @description Takes from the unexpired lots first to expire first. Never more than prescribed less what went out already (409); not enough stock answers 409 with what is available. Emits `stock.dispensed`.
+         *
+         *     Allowed: pharmacist.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    lineNo: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note?: string;
+                        /** Format: uuid */
+                        productId: string;
+                        quantity: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Dispensed for this line so far, this time included */
+                            dispensed: string;
+                            lineNo: number;
+                            moves: {
+                                createdAt: string;
+                                expiresOn: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "receipt" | "dispense" | "adjustment" | "return" | "expiry_write_off";
+                                /** Format: uuid */
+                                lotId: string;
+                                lotNumber: string;
+                                note?: string;
+                                /** Format: uuid */
+                                productId: string;
+                                /** @description Signed exact decimal: negative takes stock out */
+                                quantity: string;
+                                /** Format: uuid */
+                                referenceId?: string;
+                                referenceLine?: number;
+                                /** @enum {string} */
+                                referenceType?: "prescription_line" | "purchase_order";
+                                /** Format: uuid */
+                                userId: string;
+                            }[];
+                            prescribed: string;
+                            /** Format: uuid */
+                            prescriptionId: string;
+                            /** Format: uuid */
+                            productId: string;
+                            /** @description Dispensed now */
+                            quantity: string;
+                            remaining: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/prescriptions/{id}/sign": {
         parameters: {
             query?: never;
@@ -13178,6 +17538,1347 @@ export interface paths {
                 };
                 /** @description Problem details */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find products by name, generic name or barcode
+         * @description Allowed: pharmacist, doctor, admin.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    active?: "true" | "false";
+                    cursor?: string;
+                    kind?: "medicine" | "supply";
+                    limit?: number;
+                    /** @description Part of the name, generic name or the barcode */
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                active: boolean;
+                                barcode?: string;
+                                category?: string;
+                                /** @description Exact decimal */
+                                cost?: string;
+                                createdAt: string;
+                                dosageStrength?: string;
+                                form?: string;
+                                genericName?: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "medicine" | "supply";
+                                /** @description On hand below minStock */
+                                low: boolean;
+                                maxStock?: string;
+                                minStock: string;
+                                name: string;
+                                /** @description Sum of the lots, exact decimal */
+                                onHand: string;
+                                /** @description Exact decimal */
+                                salePrice: string;
+                                /** @description Percentage, exact decimal */
+                                taxRate: string;
+                                unit: string;
+                                updatedAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add a product (medicine or supply) to the catalogue
+         * @description Prices, tax rate, cost and stock levels are exact decimals sent as strings.
+         *
+         *     Allowed: pharmacist.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default true */
+                        active?: boolean;
+                        /** @description Unique among products */
+                        barcode?: string;
+                        category?: string;
+                        /** @description Purchase cost of one unit */
+                        cost?: string;
+                        /** @description e.g. "500 mg" */
+                        dosageStrength?: string;
+                        /** @description tablet, liquid, ... for medicines */
+                        form?: string;
+                        genericName?: string;
+                        /** @enum {string} */
+                        kind: "medicine" | "supply";
+                        /** @description Reorder up to this quantity */
+                        maxStock?: string;
+                        /**
+                         * @description Below this on-hand quantity the product is low on stock
+                         * @default 0
+                         */
+                        minStock?: string;
+                        name: string;
+                        /** @description Price of one unit before tax, exact decimal */
+                        salePrice: string;
+                        /**
+                         * @description Percentage, e.g. "15.00"
+                         * @default 0
+                         */
+                        taxRate?: string;
+                        /**
+                         * @description What one unit of stock is: tablet, box, ml ...
+                         * @default unit
+                         */
+                        unit?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            active: boolean;
+                            barcode?: string;
+                            category?: string;
+                            /** @description Exact decimal */
+                            cost?: string;
+                            createdAt: string;
+                            dosageStrength?: string;
+                            form?: string;
+                            genericName?: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "medicine" | "supply";
+                            /** @description On hand below minStock */
+                            low: boolean;
+                            maxStock?: string;
+                            minStock: string;
+                            name: string;
+                            /** @description Sum of the lots, exact decimal */
+                            onHand: string;
+                            /** @description Exact decimal */
+                            salePrice: string;
+                            /** @description Percentage, exact decimal */
+                            taxRate: string;
+                            unit: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a product with its on-hand quantity
+         * @description Allowed: pharmacist, doctor, admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            active: boolean;
+                            barcode?: string;
+                            category?: string;
+                            /** @description Exact decimal */
+                            cost?: string;
+                            createdAt: string;
+                            dosageStrength?: string;
+                            form?: string;
+                            genericName?: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "medicine" | "supply";
+                            /** @description On hand below minStock */
+                            low: boolean;
+                            maxStock?: string;
+                            minStock: string;
+                            name: string;
+                            /** @description Sum of the lots, exact decimal */
+                            onHand: string;
+                            /** @description Exact decimal */
+                            salePrice: string;
+                            /** @description Percentage, exact decimal */
+                            taxRate: string;
+                            unit: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Replace a product
+         * @description Deactivate a product instead of deleting it: its moves stay in the ledger.
+         *
+         *     Allowed: pharmacist.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default true */
+                        active?: boolean;
+                        /** @description Unique among products */
+                        barcode?: string;
+                        category?: string;
+                        /** @description Purchase cost of one unit */
+                        cost?: string;
+                        /** @description e.g. "500 mg" */
+                        dosageStrength?: string;
+                        /** @description tablet, liquid, ... for medicines */
+                        form?: string;
+                        genericName?: string;
+                        /** @enum {string} */
+                        kind: "medicine" | "supply";
+                        /** @description Reorder up to this quantity */
+                        maxStock?: string;
+                        /**
+                         * @description Below this on-hand quantity the product is low on stock
+                         * @default 0
+                         */
+                        minStock?: string;
+                        name: string;
+                        /** @description Price of one unit before tax, exact decimal */
+                        salePrice: string;
+                        /**
+                         * @description Percentage, e.g. "15.00"
+                         * @default 0
+                         */
+                        taxRate?: string;
+                        /**
+                         * @description What one unit of stock is: tablet, box, ml ...
+                         * @default unit
+                         */
+                        unit?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            active: boolean;
+                            barcode?: string;
+                            category?: string;
+                            /** @description Exact decimal */
+                            cost?: string;
+                            createdAt: string;
+                            dosageStrength?: string;
+                            form?: string;
+                            genericName?: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "medicine" | "supply";
+                            /** @description On hand below minStock */
+                            low: boolean;
+                            maxStock?: string;
+                            minStock: string;
+                            name: string;
+                            /** @description Sum of the lots, exact decimal */
+                            onHand: string;
+                            /** @description Exact decimal */
+                            salePrice: string;
+                            /** @description Percentage, exact decimal */
+                            taxRate: string;
+                            unit: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stock levels: on hand per product and lot
+         * @description Products by name, each with its lots holding stock (first to expire first) and a low flag.
+         *
+         *     Allowed: pharmacist.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    /** @description Only products below their minimum */
+                    low?: "true" | "false";
+                    productId?: string;
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description Lots holding stock, first to expire first */
+                                lots: {
+                                    expired: boolean;
+                                    expiresOn: string;
+                                    /** Format: uuid */
+                                    lotId: string;
+                                    lotNumber: string;
+                                    quantity: string;
+                                }[];
+                                low: boolean;
+                                maxStock?: string;
+                                minStock: string;
+                                name: string;
+                                onHand: string;
+                                /** Format: uuid */
+                                productId: string;
+                                unit: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/moves": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Adjust a lot, take back a return, or write off expired stock
+         * @description A move that would take a lot below zero answers 409. A return may name the prescription line it comes from. Emits `stock.adjusted`.
+         *
+         *     Allowed: pharmacist.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind: "adjustment" | "return" | "expiry_write_off";
+                        lineNo?: number;
+                        /** Format: uuid */
+                        lotId: string;
+                        /** @description Required for an adjustment: why */
+                        note?: string;
+                        /**
+                         * Format: uuid
+                         * @description Return: the prescription whose dispensed line comes back
+                         */
+                        prescriptionId?: string;
+                        /** @description Adjustment: signed ("-2" takes out). Return and expiry write-off: the amount, positive. */
+                        quantity: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt: string;
+                            expiresOn: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "receipt" | "dispense" | "adjustment" | "return" | "expiry_write_off";
+                            /** Format: uuid */
+                            lotId: string;
+                            lotNumber: string;
+                            note?: string;
+                            /** Format: uuid */
+                            productId: string;
+                            /** @description Signed exact decimal: negative takes stock out */
+                            quantity: string;
+                            /** Format: uuid */
+                            referenceId?: string;
+                            referenceLine?: number;
+                            /** @enum {string} */
+                            referenceType?: "prescription_line" | "purchase_order";
+                            /** Format: uuid */
+                            userId: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive goods into lots
+         * @description Each line goes into the lot of that product and number (created when new; the expiry must match). Emits `stock.received` per line.
+         *
+         *     Allowed: pharmacist.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        lines: {
+                            expiresOn: string;
+                            lotNumber: string;
+                            /** Format: uuid */
+                            productId: string;
+                            quantity: string;
+                        }[];
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            moves: {
+                                createdAt: string;
+                                expiresOn: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "receipt" | "dispense" | "adjustment" | "return" | "expiry_write_off";
+                                /** Format: uuid */
+                                lotId: string;
+                                lotNumber: string;
+                                note?: string;
+                                /** Format: uuid */
+                                productId: string;
+                                /** @description Signed exact decimal: negative takes stock out */
+                                quantity: string;
+                                /** Format: uuid */
+                                referenceId?: string;
+                                referenceLine?: number;
+                                /** @enum {string} */
+                                referenceType?: "prescription_line" | "purchase_order";
+                                /** Format: uuid */
+                                userId: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };

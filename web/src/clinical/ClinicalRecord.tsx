@@ -23,9 +23,18 @@ export interface Panel {
 /**
  * A patient's clinical record in tabs, as far as the user's roles reach it: the whole record for
  * doctors, the encounters for the admissions desk. `before` tabs (the patient's details) come
- * first. The open tab is in the address (`?tab=`), so a reload or a shared link keeps it.
+ * first, `after` tabs (the document folder) last. The open tab is in the address (`?tab=`), so a
+ * reload or a shared link keeps it.
  */
-export function ClinicalRecord({ patientId, before = [] }: { patientId: string; before?: Panel[] }) {
+export function ClinicalRecord({
+  patientId,
+  before = [],
+  after = [],
+}: {
+  patientId: string;
+  before?: Panel[];
+  after?: Panel[];
+}) {
   const { t } = useTranslation();
   const roles = useSession()?.user.roles;
   const [params, setParams] = useSearchParams();
@@ -79,7 +88,7 @@ export function ClinicalRecord({ patientId, before = [] }: { patientId: string; 
       render: () => <PrescriptionsPanel patientId={patientId} canWrite />,
     },
   ];
-  const panels = [...before, ...record.filter((p) => hasRole(roles, p.roles))];
+  const panels = [...before, ...record.filter((p) => hasRole(roles, p.roles)), ...after];
   const tab = panels.find((p) => p.value === params.get('tab'))?.value ?? panels[0]?.value ?? null;
   return (
     <Tabs

@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { NavLink as RouterLink, useLocation } from 'react-router';
 import { getSession, setSession } from '../api/session';
 import { IdleWatch } from '../auth/IdleWatch';
+import { endSessionUrlOf } from '../auth/sso';
 import { hasRole, useSession } from '../auth/useSession';
 import { type Language, setLanguage } from '../i18n';
 import { ACCESS, type NavItem } from '../nav';
@@ -18,6 +19,8 @@ export function useNavItems(): NavItem[] {
     { to: '/portal', label: t('nav.portal'), roles: ACCESS.portal },
     { to: '/portal/appointments', label: t('nav.myAppointments'), roles: ACCESS.portal },
     { to: '/portal/record', label: t('nav.myRecord'), roles: ACCESS.portal },
+    { to: '/portal/documents', label: t('nav.myDocuments'), roles: ACCESS.portal },
+    { to: '/portal/incidents', label: t('nav.myIncidents'), roles: ACCESS.portal },
     { to: '/patients', label: t('nav.patients'), roles: ACCESS.patients },
     { to: '/today', label: t('nav.today'), roles: ACCESS.schedule },
     { to: '/calendar', label: t('nav.calendar'), roles: ACCESS.schedule },
@@ -31,6 +34,7 @@ export function useNavItems(): NavItem[] {
     { to: '/admin/audit', label: t('nav.audit'), roles: ACCESS.admin },
     { to: '/admin/mail', label: t('nav.mail'), roles: ACCESS.admin },
     { to: '/admin/system', label: t('nav.system'), roles: ACCESS.admin },
+    { to: '/admin/backups', label: t('nav.backups'), roles: ACCESS.admin },
     { to: '/account', label: t('nav.account'), roles: ACCESS.account },
   ];
   return all.filter((item) => hasRole(session?.user.roles, item.roles));
@@ -55,11 +59,14 @@ export function LanguageSwitch() {
 export async function logout() {
   const refreshToken = getSession()?.refreshToken;
   setSession(null);
-  await fetch('/api/v1/auth/logout', {
+  const response = await fetch('/api/v1/auth/logout', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(refreshToken ? { refreshToken } : {}),
   }).catch(() => undefined);
+  // Signed in through the identity provider: end that session as well (it returns to /login).
+  const endSessionUrl = await endSessionUrlOf(response);
+  if (endSessionUrl) window.location.assign(endSessionUrl);
 }
 
 export function Shell({ children }: { children: ReactNode }) {

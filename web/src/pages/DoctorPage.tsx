@@ -4,6 +4,7 @@ import { useSearchParams } from 'react-router';
 import { ClinicalRecord } from '../clinical/ClinicalRecord';
 import { HistoryExport } from '../clinical/HistoryExport';
 import { PatientHeader } from '../components/PatientHeader';
+import { DocumentsPanel } from '../documents/DocumentsPanel';
 import { PatientPicker } from '../scheduling/PatientPicker';
 import { usePatient } from '../scheduling/queries';
 
@@ -24,7 +25,17 @@ export function DoctorPage() {
         <>
           <PatientHeader patient={patient.data} />
           <HistoryExport patient={patient.data} label={t('history.export')} />
-          <ClinicalRecord key={patient.data.id} patientId={patient.data.id} />
+          <ClinicalRecord
+            key={patient.data.id}
+            patientId={patient.data.id}
+            after={[
+              {
+                value: 'documents',
+                label: t('documents.title'),
+                render: () => <DocumentsPanel patientId={patient.data.id} canManage />,
+              },
+            ]}
+          />
         </>
       )}
     </Stack>

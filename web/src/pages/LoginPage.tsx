@@ -1,10 +1,12 @@
-import { Alert, Anchor, Button, PasswordInput, TextInput } from '@mantine/core';
+import { Alert, Anchor, Button, Center, Divider, Loader, PasswordInput, TextInput } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { ApiError, api, unwrap } from '../api/client';
 import { setSession } from '../api/session';
 import { SIGNED_OUT_KEY } from '../auth/IdleWatch';
+import { providerLoginHref } from '../auth/sso';
 import { AuthCard } from '../components/AuthCard';
 
 export function LoginPage() {
@@ -18,6 +20,18 @@ export function LoginPage() {
   // Signed out for inactivity: say so once.
   const [idle] = useState(() => sessionStorage.getItem(SIGNED_OUT_KEY) === 'idle');
   useEffect(() => sessionStorage.removeItem(SIGNED_OUT_KEY), []);
+  // Where the user was going: the provider's round trip brings them back there.
+  const [params] = useSearchParams();
+  const next = params.get('next');
+  const sso = useQuery({
+    queryKey: ['auth-providers'],
+    queryFn: () => unwrap(api.GET('/api/v1/auth/providers')),
+    staleTime: Number.POSITIVE_INFINITY,
+    retry: false,
+  });
+  // An older or unreachable server lists nothing: the password form still works.
+  const localLogin = sso.data?.localLogin ?? true;
+  const providers = sso.data?.providers ?? [];
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -47,6 +61,33 @@ export function LoginPage() {
       setBusy(false);
     }
   }
+
+  if (sso.isPending)
+    return (
+      <AuthCard heading={t('auth.title')} width={400}>
+        <Center h={120}>
+          <Loader />
+        </Center>
+      </AuthCard>
+    );
+
+  const providerButtons = providers.map((p) => (
+    <Button key={p.id} component="a" href={providerLoginHref(p.loginUrl, next)} variant="default" fullWidth>
+      {t('auth.ssoSignIn', { name: p.name })}
+    </Button>
+  ));
+
+  if (!localLogin)
+    return (
+      <AuthCard heading={t('auth.title')} width={400}>
+        {idle && (
+          <Alert color="blue" role="status" data-testid="signed-out-idle">
+            {t('idle.signedOut')}
+          </Alert>
+        )}
+        {providerButtons}
+      </AuthCard>
+    );
 
   return (
     <AuthCard heading={mfa ? t('auth.mfaTitle') : t('auth.title')} width={400} onSubmit={submit}>
@@ -93,6 +134,12 @@ export function LoginPage() {
       <Button type="submit" loading={busy} fullWidth>
         {mfa ? t('auth.verify') : t('auth.signIn')}
       </Button>
+      {!mfa && providerButtons.length > 0 && (
+        <>
+          <Divider label={t('auth.or')} labelPosition="center" />
+          {providerButtons}
+        </>
+      )}
       {!mfa && (
         <>
           <Anchor component={Link} to="/forgot-password" state={{ email }} ta="center">

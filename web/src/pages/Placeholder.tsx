@@ -1,14 +1,13 @@
 import { Alert, Stack, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 
-type Workspace = 'pharmacy' | 'helpdesk';
+type Workspace = 'pharmacy';
 
 /** A workspace whose features arrive in later issues: says what is coming, shows no fake data. */
 export function Placeholder({ workspace }: { workspace: Workspace }) {
   const { t } = useTranslation();
   const texts: Record<Workspace, [string, string]> = {
     pharmacy: [t('nav.pharmacy'), t('placeholder.pharmacy')],
-    helpdesk: [t('nav.helpdesk'), t('placeholder.helpdesk')],
   };
   const [title, text] = texts[workspace];
   return (

@@ -38,9 +38,14 @@ export function PortalPage() {
           </Button>
         </Group>
       </Card>
-      <Alert color="blue" title={t('placeholder.comingTitle')}>
-        {t('placeholder.portal')}
-      </Alert>
+      <Card withBorder>
+        <Group justify="space-between">
+          <Text>{t('portal.incidentsHelp')}</Text>
+          <Button component={Link} to="/portal/incidents">
+            {t('nav.myIncidents')}
+          </Button>
+        </Group>
+      </Card>
     </Stack>
   );
 }

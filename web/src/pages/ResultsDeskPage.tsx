@@ -5,12 +5,14 @@ import { HistoryExport } from '../clinical/HistoryExport';
 import { ResultForm } from '../clinical/ResultForm';
 import { ResultsList } from '../clinical/ResultsList';
 import { PatientHeader } from '../components/PatientHeader';
+import { DocumentsPanel } from '../documents/DocumentsPanel';
 import { PatientPicker } from '../scheduling/PatientPicker';
 import { usePatient } from '../scheduling/queries';
 
 /**
  * The results desk: find a patient, record their lab and imaging results, read them, and export
- * the clinical history as a PDF. The patient is in the address (`?patient=`).
+ * the clinical history as a PDF, and keep their document folder. The patient is in the address
+ * (`?patient=`).
  */
 export function ResultsDeskPage() {
   const { t } = useTranslation();
@@ -44,6 +46,10 @@ export function ResultsDeskPage() {
             {t('results.title')}
           </Title>
           <ResultsList patientId={p.id} />
+          <Title order={3} size="h4">
+            {t('documents.title')}
+          </Title>
+          <DocumentsPanel key={p.id} patientId={p.id} canManage />
         </>
       )}
     </Stack>

@@ -2,6 +2,7 @@ import { Alert, Badge, Card, Group, Loader, Stack, Table, Text, Title } from '@m
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
+import { IncidentSummaryCard } from '../helpdesk/IncidentSummaryCard';
 
 export function SystemPage() {
   const { t } = useTranslation();
@@ -44,6 +45,7 @@ export function SystemPage() {
           </Stack>
         </Card>
       )}
+      <IncidentSummaryCard />
     </Stack>
   );
 }

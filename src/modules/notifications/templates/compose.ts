@@ -23,6 +23,8 @@ export interface ComposeOptions {
   name: string | null;
   /** Non-essential mail says where to switch it off. */
   optional: boolean;
+  /** The mail sets Reply-To to a mailbox that reads replies: the footer must not ask for none. */
+  repliesWelcome?: boolean;
 }
 
 const WORDS = {
@@ -30,19 +32,25 @@ const WORDS = {
     greeting: (name: string | null) => (name ? `Hola, ${name}:` : 'Hola:'),
     signOff: 'Atentamente,',
     automatic: (clinic: string) => `Este es un mensaje automático de ${clinic}; por favor, no responda a este correo.`,
+    answerable: (clinic: string) => `Este es un mensaje de ${clinic}; puede contestarlo respondiendo a este correo.`,
     optOut: 'Puede dejar de recibir estos avisos desde la configuración de su cuenta:',
   },
   en: {
     greeting: (name: string | null) => (name ? `Hello ${name},` : 'Hello,'),
     signOff: 'Kind regards,',
     automatic: (clinic: string) => `This is an automated message from ${clinic}; please do not reply to it.`,
+    answerable: (clinic: string) => `This message comes from ${clinic}; you can answer it by replying to this e-mail.`,
     optOut: 'You can turn these e-mails off in your account settings:',
   },
 } as const;
 
-export function compose(content: MailContent, { language, context, name, optional }: ComposeOptions): RenderedMail {
+export function compose(
+  content: MailContent,
+  { language, context, name, optional, repliesWelcome = false }: ComposeOptions,
+): RenderedMail {
   const words = WORDS[language];
   const clinic = context.clinicName;
+  const notice = repliesWelcome ? words.answerable(clinic) : words.automatic(clinic);
   const greeting = words.greeting(name?.trim() || null);
   const accountUrl = `${context.publicUrl}/account`;
 
@@ -53,7 +61,7 @@ export function compose(content: MailContent, { language, context, name, optiona
     content.action && `${content.action.label}:\n${content.action.url}`,
     ...(content.outro ?? []),
     `${words.signOff}\n${clinic}`,
-    ['-- ', words.automatic(clinic), optional ? `${words.optOut} ${accountUrl}` : undefined]
+    ['-- ', notice, optional ? `${words.optOut} ${accountUrl}` : undefined]
       .filter((line) => line !== undefined)
       .join('\n'),
   ]
@@ -68,7 +76,7 @@ export function compose(content: MailContent, { language, context, name, optiona
     (content.outro ?? []).map(paragraph),
     paragraph(html`${words.signOff}<br>${clinic}`),
   ]}`;
-  const footerText = html`${words.automatic(clinic)}${optional ? html`<br>${words.optOut} ${link(accountUrl)}` : null}`;
+  const footerText = html`${notice}${optional ? html`<br>${words.optOut} ${link(accountUrl)}` : null}`;
 
   return {
     subject: content.subject,
