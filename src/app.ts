@@ -13,6 +13,9 @@ import { auditRoutes } from './modules/audit/audit.routes.js';
 import { registerBackupMetrics } from './modules/backups/backups.metrics.js';
 import { backupsRoutes } from './modules/backups/backups.routes.js';
 import { BackupService } from './modules/backups/backups.service.js';
+import { moveInvoices } from './modules/billing/billing.repository.js';
+import { billingRoutes } from './modules/billing/billing.routes.js';
+import { BillingService } from './modules/billing/billing.service.js';
 import { moveClinicalRecord } from './modules/clinical/clinical.merge.js';
 import { clinicalRoutes } from './modules/clinical/clinical.routes.js';
 import { ClinicalService } from './modules/clinical/clinical.service.js';
@@ -43,8 +46,12 @@ import { UsersService } from './modules/identity/users.service.js';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
 import { patientsRoutes } from './modules/patients/patients.routes.js';
 import { PatientsService } from './modules/patients/patients.service.js';
+import { StockAlerts } from './modules/pharmacy/alerts.js';
+import { dashboardRoutes } from './modules/pharmacy/dashboard.routes.js';
 import { pharmacyRoutes } from './modules/pharmacy/pharmacy.routes.js';
 import { PharmacyService } from './modules/pharmacy/pharmacy.service.js';
+import { purchasingRoutes } from './modules/pharmacy/purchasing.routes.js';
+import { PurchasingService } from './modules/pharmacy/purchasing.service.js';
 import { movePrescriptions } from './modules/prescriptions/prescriptions.repository.js';
 import { prescriptionsRoutes } from './modules/prescriptions/prescriptions.routes.js';
 import { PrescriptionsService } from './modules/prescriptions/prescriptions.service.js';
@@ -82,6 +89,12 @@ export interface Clinica {
   dentistry: DentistryService;
   prescriptions: PrescriptionsService;
   pharmacy: PharmacyService;
+  /** Vendors and purchase orders. */
+  purchasing: PurchasingService;
+  /** Near-expiry alerts of lots, run by a periodic job. */
+  stockAlerts: StockAlerts;
+  /** Invoices, their payments and their PDFs. */
+  billing: BillingService;
   history: HistoryService;
   /** Single sign-on: sign-in through the OpenID Connect provider, and its sessions. */
   sso: SingleSignOn;
@@ -116,6 +129,7 @@ export async function createServices(config: Config, db: Database) {
     movePrescriptions,
     moveDocuments,
     moveIncidents,
+    moveInvoices,
   ]);
   const liveness = new SessionLiveness(db, config.SESSION_CHECK_SECONDS);
   const identity = new IdentityService(db, audit, tokens, patients, liveness, config);
@@ -153,6 +167,11 @@ export async function createServices(config: Config, db: Database) {
   const printing = { clinicName: config.CLINIC_NAME, timeZone: config.CLINIC_TIMEZONE };
   const prescriptions = new PrescriptionsService(db, audit, printing);
   const pharmacy = new PharmacyService(db, audit, { timeZone: config.CLINIC_TIMEZONE });
+  const purchasing = new PurchasingService(db, audit, pharmacy);
+  const stockAlerts = new StockAlerts(db, audit, {
+    timeZone: config.CLINIC_TIMEZONE,
+    expiryAlertDays: config.STOCK_EXPIRY_ALERT_DAYS,
+  });
   const storage = openStorage(config.STORAGE_URL, path.join(config.DATA_DIR, 'documents'));
   const documents = new DocumentsService(db, audit, storage, { maxBytes: config.DOCUMENT_MAX_BYTES });
   const helpdesk = new HelpdeskService(db, audit, config.INCIDENT_SLA, {
@@ -160,6 +179,11 @@ export async function createServices(config: Config, db: Database) {
     maxBytes: config.DOCUMENT_MAX_BYTES,
   });
   const history = new HistoryService(db, audit, dentistry, prescriptions, printing, documents);
+  const billing = new BillingService(db, audit, documents, {
+    ...printing,
+    treatmentTaxRate: config.BILLING_TREATMENT_TAX_RATE,
+    appointmentPrice: config.BILLING_APPOINTMENT_PRICE,
+  });
   const backups = new BackupService(config, db, audit, { version: VERSION, documents: storage });
   /**
    * A signed, unexpired token whose session is still live (not logged out, account active);
@@ -185,6 +209,9 @@ export async function createServices(config: Config, db: Database) {
     dentistry,
     prescriptions,
     pharmacy,
+    purchasing,
+    stockAlerts,
+    billing,
     history,
     sso,
     providerSessions,
@@ -284,6 +311,12 @@ export async function buildApp(
   await app.register(dentistryRoutes(services.dentistry), api);
   await app.register(prescriptionsRoutes(services.prescriptions), api);
   await app.register(pharmacyRoutes(services.pharmacy), api);
+  await app.register(purchasingRoutes(services.purchasing), api);
+  await app.register(
+    dashboardRoutes(db, { timeZone: config.CLINIC_TIMEZONE, expiryAlertDays: config.STOCK_EXPIRY_ALERT_DAYS }),
+    api,
+  );
+  await app.register(billingRoutes(services.billing), api);
   await app.register(historyRoutes(services.history), api);
   await app.register(documentsRoutes(services.documents, { maxBytes: config.DOCUMENT_MAX_BYTES }), api);
   await app.register(

@@ -198,6 +198,7 @@ const schema = z.object({
   CLINIC_TIMEZONE: timeZone.default('Europe/Madrid'),
   APPOINTMENT_CANCEL_CUTOFF_HOURS: int(0, 24 * 30).default(24),
   APPOINTMENT_REMINDER_HOURS: int(1, 24 * 14).default(24),
+  STOCK_EXPIRY_ALERT_DAYS: int(1, 365).default(60),
   ADMIN_EMAIL: z.email({ message: 'must be an e-mail address' }).optional(),
   ADMIN_PASSWORD: z.string().min(12, { message: 'must be at least 12 characters' }).optional(),
   SELF_REGISTRATION: bool.default(true),
@@ -243,6 +244,15 @@ const schema = z.object({
   INCIDENT_SLA: incidentSla.default(incidentSla.parse('urgent=1h/8h,high=4h/24h,normal=8h/72h,low=24h/168h')),
   INBOUND_MAIL_SECRET: z.string().min(16, { message: 'must be at least 16 characters' }).max(512).optional(),
   INBOUND_MAIL_ADDRESS: z.email({ message: 'must be an e-mail address, e.g. support@clinic.example' }).optional(),
+  // Billing: exact decimals as strings, never floats
+  BILLING_TREATMENT_TAX_RATE: z
+    .string()
+    .regex(/^(100(\.0{1,2})?|\d{1,2}(\.\d{1,2})?)$/, { message: 'must be a percentage from 0 to 100, e.g. 0 or 21' })
+    .default('0'),
+  BILLING_APPOINTMENT_PRICE: z
+    .string()
+    .regex(/^\d{1,8}(\.\d{1,2})?$/, { message: 'must be an amount such as 40 or 40.00' })
+    .default('0'),
   // Zammad sync (optional): tickets for incidents, articles both ways
   ZAMMAD_URL: httpUrl.optional(),
   ZAMMAD_TOKEN: z.string().min(1).max(512).optional(),

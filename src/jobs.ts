@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import type { BackupService } from './modules/backups/backups.service.js';
 import type { HelpdeskService } from './modules/helpdesk/helpdesk.service.js';
 import { createZammadSync } from './modules/helpdesk/zammad/index.js';
+import type { StockAlerts } from './modules/pharmacy/alerts.js';
 import type { SchedulingService } from './modules/scheduling/scheduling.service.js';
 import type { Database } from './platform/db/database.js';
 import { errorMessage } from './platform/events/handler.js';
@@ -20,9 +21,15 @@ export interface Job {
  */
 export function backgroundJobs(
   config: Config,
-  services: { db: Database; scheduling: SchedulingService; backups: BackupService; helpdesk: HelpdeskService },
+  services: {
+    db: Database;
+    scheduling: SchedulingService;
+    backups: BackupService;
+    helpdesk: HelpdeskService;
+    stockAlerts: StockAlerts;
+  },
 ): Job[] {
-  const { db, scheduling, backups, helpdesk } = services;
+  const { db, scheduling, backups, helpdesk, stockAlerts } = services;
   return [
     {
       // Each appointment's reminder is emitted once, however many processes run this.
@@ -35,6 +42,13 @@ export function backgroundJobs(
       name: 'incident SLA breaches',
       everyMs: 60_000,
       run: () => helpdesk.emitSlaBreaches(new Date()),
+    },
+    {
+      // Each lot's near-expiry alert is emitted once, however many processes run this. Often
+      // enough that a process restarted within the hour still runs it; the scan is one index range.
+      name: 'stock expiry alerts',
+      everyMs: 600_000,
+      run: () => stockAlerts.emitExpiryAlerts(new Date()),
     },
     {
       name: 'prune delivered events',

@@ -155,6 +155,32 @@ const EXPECTED: Record<string, Expected> = {
   'POST /api/v1/stock/receipts': ['pharmacist'],
   'POST /api/v1/stock/moves': ['pharmacist'],
   'POST /api/v1/prescriptions/:id/lines/:lineNo/dispense': ['pharmacist'],
+  // Purchasing: pharmacists buy; administrators read what is bought
+  'POST /api/v1/vendors': ['pharmacist'],
+  'GET /api/v1/vendors': ['pharmacist', 'admin'],
+  'GET /api/v1/vendors/:id': ['pharmacist', 'admin'],
+  'PUT /api/v1/vendors/:id': ['pharmacist'],
+  'GET /api/v1/purchase-orders': ['pharmacist', 'admin'],
+  'GET /api/v1/purchase-orders/suggestions': ['pharmacist', 'admin'],
+  'POST /api/v1/purchase-orders': ['pharmacist'],
+  'GET /api/v1/purchase-orders/:id': ['pharmacist', 'admin'],
+  'PUT /api/v1/purchase-orders/:id': ['pharmacist'],
+  'POST /api/v1/purchase-orders/:id/confirm': ['pharmacist'],
+  'POST /api/v1/purchase-orders/:id/receive': ['pharmacist'],
+  'POST /api/v1/purchase-orders/:id/cancel': ['pharmacist'],
+  // The pharmacy dashboard: pharmacists, and administrators overseeing the stock
+  'GET /api/v1/pharmacy/dashboard': ['pharmacist', 'admin'],
+  // Billing: the desk, the pharmacy and administrators bill; doctors read; a patient reads their own issued invoices
+  'POST /api/v1/invoices': ['admissions', 'pharmacist', 'admin'],
+  'GET /api/v1/invoices': ['patient', 'admissions', 'doctor', 'pharmacist', 'admin'],
+  'GET /api/v1/invoices/billable': ['admissions', 'pharmacist', 'admin'],
+  'GET /api/v1/invoices/:id': ['patient', 'admissions', 'doctor', 'pharmacist', 'admin'],
+  'PUT /api/v1/invoices/:id': ['admissions', 'pharmacist', 'admin'],
+  'DELETE /api/v1/invoices/:id': ['admissions', 'pharmacist', 'admin'],
+  'POST /api/v1/invoices/:id/issue': ['admissions', 'pharmacist', 'admin'],
+  'POST /api/v1/invoices/:id/payments': ['admissions', 'pharmacist', 'admin'],
+  'POST /api/v1/invoices/:id/void': ['admissions', 'pharmacist', 'admin'],
+  'GET /api/v1/invoices/:id/pdf': ['patient', 'admissions', 'doctor', 'pharmacist', 'admin'],
   // Clinical history export: doctors, the results desk, a patient their own
   'GET /api/v1/patients/:id/history.pdf': ['patient', 'doctor', 'results'],
   // Documents: a patient reads their own; doctors and the results desk read, upload and delete
@@ -220,6 +246,12 @@ interface Fixtures {
   /** A product of the catalogue with one lot in stock. */
   productId: string;
   lotId: string;
+  /** A vendor, and a draft order of one line of the product from it. */
+  vendorId: string;
+  vendorBody: Record<string, unknown>;
+  purchaseOrderId: string;
+  /** An issued invoice of the portal patient (the first allowed caller voids it; later calls answer 409). */
+  invoiceId: string;
 }
 
 /** The fixture an :id route acts on, by its collection. */
@@ -231,6 +263,9 @@ function idFor(url: string, f: Fixtures): string {
   if (url.startsWith('/api/v1/prescriptions')) return f.prescriptionId;
   if (url.startsWith('/api/v1/incidents')) return f.incidentId;
   if (url.startsWith('/api/v1/products')) return f.productId;
+  if (url.startsWith('/api/v1/vendors')) return f.vendorId;
+  if (url.startsWith('/api/v1/purchase-orders')) return f.purchaseOrderId;
+  if (url.startsWith('/api/v1/invoices')) return f.invoiceId;
   return f.patientId;
 }
 
@@ -245,6 +280,8 @@ const PRESCRIPTION_LINE = {
   morning: true,
   days: 3,
 };
+
+const INVOICE_LINE = { description: 'Informe médico', quantity: '1', unitPrice: '25.00', taxRate: '21' };
 
 /** Each booking attempt gets its own free half hour. */
 let nextSlot = 0;
@@ -354,11 +391,38 @@ function requestFor(route: string, caller: Caller, f: Fixtures): { url: string; 
       };
     case 'POST /api/v1/stock/moves':
       return { url, payload: { kind: 'adjustment', lotId: f.lotId, quantity: '1', note: 'Recuento' } };
+    case 'POST /api/v1/vendors':
+    case 'PUT /api/v1/vendors/:id':
+      return { url: route.startsWith('PUT') ? withId : url, payload: f.vendorBody };
+    case 'POST /api/v1/purchase-orders':
+    case 'PUT /api/v1/purchase-orders/:id':
+      return {
+        url: route.startsWith('PUT') ? withId : url,
+        payload: { vendorId: f.vendorId, lines: [{ productId: f.productId, quantity: '10', unitCost: '0.1200' }] },
+      };
+    case 'POST /api/v1/purchase-orders/:id/receive':
+      // The draft: the handler answers 409, past the access rule.
+      return {
+        url: withId,
+        payload: { lines: [{ lineNo: 1, lotNumber: 'L-PO', expiresOn: '2099-12-31', quantity: '1' }] },
+      };
+    case 'POST /api/v1/purchase-orders/:id/cancel':
+      return { url: withId, payload: { reason: 'Pedido duplicado' } };
     case 'POST /api/v1/prescriptions/:id/lines/:lineNo/dispense':
       // A draft: the handler answers 409, past the access rule.
       return { url: withId, payload: { productId: f.productId, quantity: '1' } };
     case 'PUT /api/v1/prescriptions/:id':
       return { url: withId, payload: { lines: [PRESCRIPTION_LINE] } };
+    case 'POST /api/v1/invoices':
+      return { url, payload: { patientId: f.patientId, lines: [INVOICE_LINE] } };
+    case 'GET /api/v1/invoices/billable':
+      return { url: `${url}?patientId=${f.patientId}` };
+    case 'PUT /api/v1/invoices/:id':
+      return { url: withId, payload: { lines: [INVOICE_LINE] } };
+    case 'POST /api/v1/invoices/:id/payments':
+      return { url: withId, payload: { amount: '0.01', method: 'cash' } };
+    case 'POST /api/v1/invoices/:id/void':
+      return { url: withId, payload: { reason: 'Emitida por error' } };
     case 'GET /api/v1/icd10':
       return { url: `${url}?q=E11` };
     case 'POST /api/v1/patients/:id/encounters':
@@ -546,7 +610,45 @@ describe.each(DATABASES)('authorization of every route on %s', (kind) => {
       payload: { lines: [{ productId: product.json().id, lotNumber: 'L-1', expiresOn: '2099-12-31', quantity: '50' }] },
     });
     expect(receipt.statusCode, receipt.body).toBe(201);
+    const vendorBody = { name: 'Distribuciones Autorización', email: 'pedidos@autorizacion.test' };
+    const vendor = await t.call({
+      method: 'POST',
+      url: '/api/v1/vendors',
+      token: pharmacist.token,
+      payload: vendorBody,
+    });
+    expect(vendor.statusCode, vendor.body).toBe(201);
+    const order = await t.call({
+      method: 'POST',
+      url: '/api/v1/purchase-orders',
+      token: pharmacist.token,
+      payload: {
+        vendorId: vendor.json().id,
+        lines: [{ productId: product.json().id, quantity: '10', unitCost: '0.1200' }],
+      },
+    });
+    expect(order.statusCode, order.body).toBe(201);
+    const desk = sessions[ROLES.indexOf('admissions')] as SignedIn;
+    const asDesk = {
+      ...SYSTEM_CONTEXT,
+      actor: {
+        userId: desk.userId,
+        email: desk.email,
+        roles: ['admissions' as const],
+        patientId: null,
+        sessionId: null,
+      },
+    };
+    const invoice = await t.app.clinica.billing.create(
+      { patientId: own.id, appointmentIds: [], prescriptionIds: [], lines: [INVOICE_LINE] },
+      asDesk,
+    );
+    await t.app.clinica.billing.issue(invoice.id, asDesk);
     fixtures = {
+      vendorId: vendor.json().id,
+      vendorBody,
+      purchaseOrderId: order.json().id,
+      invoiceId: invoice.id,
       productId: product.json().id,
       lotId: receipt.json().moves[0].lotId,
       incidentId,

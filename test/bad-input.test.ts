@@ -56,6 +56,12 @@ const TABLES = [
   'lots',
   'stock_moves',
   'lot_stock',
+  'vendors',
+  'purchase_orders',
+  'purchase_order_lines',
+  'invoices',
+  'invoice_lines',
+  'invoice_payments',
 ] as const;
 type Counts = Record<(typeof TABLES)[number], number>;
 const NONE = Object.fromEntries(TABLES.map((n) => [n, 0])) as Counts;
@@ -72,8 +78,8 @@ interface WriteRoute {
   /** A fresh valid body: sent unchanged, the call succeeds. */
   base: () => Promise<Body> | Body;
   required: string[];
-  /** Exactly how many rows a successful call adds to each table. */
-  success: Partial<Counts>;
+  /** Exactly how many rows a successful call adds to each table (for some routes, depending on the body). */
+  success: Partial<Counts> | ((body: unknown) => Partial<Counts>);
   /** For routes that answer 2xx without writing (a reset asked for an unknown address): whether this body writes. */
   writes?: (body: unknown) => boolean;
   /** Rows that a refused call must leave exactly as they were. */
@@ -96,6 +102,8 @@ const PRESCRIPTION_LINE = {
   night: true,
   days: 5,
 };
+
+const INVOICE_LINE = { description: 'Informe médico', quantity: '1', unitPrice: '25.00', taxRate: '21' };
 
 const BODY_LIMIT = 2048;
 const RUNS = 60;
@@ -357,7 +365,36 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
   let stockLotId: string;
   /** Receipts go to a product of their own: their earlier-expiring lots would come first in dispenses. */
   let receiptProductId: string;
+  /**
+   * A receipt opens a lot only for a lot number new to its product: near-valid bodies can
+   * repeat one (e.g. "0"), which then goes into the lot already there. Called on successes only.
+   */
+  const lotsSeen = new Set<string>();
+  const newLot = (productId: string, body: unknown) => {
+    const lotNumber = String((body as { lines: { lotNumber: string }[] }).lines[0]?.lotNumber).trim();
+    const key = `${productId} ${lotNumber}`;
+    if (lotsSeen.has(key)) return {};
+    lotsSeen.add(key);
+    return { lots: 1, lot_stock: 1 };
+  };
   let rxSignedId: string;
+  /**
+   * Purchasing: a vendor whose replacement changes nothing; a vendor and a product orders name;
+   * a draft each PUT replaces and one each cancel ends (both made again after a success); a
+   * confirmed order of the most a line can order, that receipts never complete.
+   */
+  let vendorTarget: { id: string; body: Body };
+  let poVendorId: string;
+  let poProductId: string;
+  let poDraftId: string;
+  let poCancelId: string;
+  let poReceiveId: string;
+  /** Billing: a patient of its own; a draft PUT rebuilds; an issued invoice taking payments; the next one to void. */
+  let biller: SignedIn;
+  let billPatientId: string;
+  let billDraftId: string;
+  let billPayableId: string;
+  let billVoidTargetId: string;
   /** Message-IDs already received: a second delivery is answered without writing. */
   const inboundSeen = new Set<string>();
   const newIncident = async () => {
@@ -370,6 +407,23 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
     expect(res.statusCode, res.body).toBe(201);
     return res.json().id as string;
   };
+  const asBiller = () => ({
+    ...SYSTEM_CONTEXT,
+    actor: {
+      userId: biller.userId,
+      email: biller.email,
+      roles: ['admissions' as const],
+      patientId: null,
+      sessionId: null,
+    },
+  });
+  const newInvoice = (line = INVOICE_LINE) =>
+    t.app.clinica.billing.create(
+      { patientId: billPatientId, appointmentIds: [], prescriptionIds: [], lines: [line] },
+      asBiller(),
+    );
+  const issuedInvoice = async (line = INVOICE_LINE) =>
+    (await t.app.clinica.billing.issue((await newInvoice(line)).id, asBiller())).id;
   const newDocument = async () => {
     const res = await upload(t, docPatientId, archivist.token, { bytes: FILES.text(), name: 'nota.txt' });
     expect(res.statusCode, res.body).toBe(201);
@@ -529,6 +583,37 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
       ).id;
       await t.app.clinica.prescriptions.sign(rxSignedId, asDentist);
     }
+    {
+      const vendor = async (body: Body) => {
+        const res = await t.call({ method: 'POST', url: '/api/v1/vendors', token: pharmacist.token, payload: body });
+        expect(res.statusCode, res.body).toBe(201);
+        return res.json().id as string;
+      };
+      vendorTarget = { id: await vendor(vendorBody()), body: vendorBody() };
+      poVendorId = await vendor(vendorBody());
+      const product = await t.call({
+        method: 'POST',
+        url: '/api/v1/products',
+        token: pharmacist.token,
+        payload: productBody(),
+      });
+      expect(product.statusCode, product.body).toBe(201);
+      poProductId = product.json().id;
+      poDraftId = await newDraft();
+      poCancelId = await newDraft();
+      poReceiveId = await newDraft('999999999');
+      const confirmed = await t.call({
+        method: 'POST',
+        url: `/api/v1/purchase-orders/${poReceiveId}/confirm`,
+        token: pharmacist.token,
+      });
+      expect(confirmed.statusCode, confirmed.body).toBe(200);
+    }
+    biller = await t.signIn(['admissions']);
+    billPatientId = (await t.createPatient({ firstName: 'Facturación' })).id;
+    billDraftId = (await newInvoice()).id;
+    billPayableId = await issuedInvoice({ ...INVOICE_LINE, unitPrice: '9999999.00' });
+    billVoidTargetId = await issuedInvoice();
     documented = (await t.call({ method: 'GET', url: '/api/v1/openapi.json' })).json().paths;
   });
   afterAll(() => t.close());
@@ -566,6 +651,42 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
       { ...PRESCRIPTION_LINE, genericName: 'Ibuprofeno', strength: '600 mg', price: '2.35', instructions: 'Con agua' },
     ],
   });
+
+  const vendorBody = (): Body => ({
+    name: 'Distribuciones Farmacéuticas Gil',
+    email: 'pedidos@gil.test',
+    phone: '+34 600 123 456',
+    taxId: 'B12345678',
+    address: 'Calle Mayor 1, Madrid',
+    language: 'es',
+    active: true,
+  });
+
+  const orderBody = (): Body => ({
+    vendorId: poVendorId,
+    expectedOn: '2030-06-30',
+    notes: 'Entregar por la mañana',
+    lines: [{ productId: poProductId, quantity: '12.5', unitCost: '0.1200' }],
+  });
+
+  /** A draft order of one line. */
+  const newDraft = async (quantity = '12.5') => {
+    const res = await t.call({
+      method: 'POST',
+      url: '/api/v1/purchase-orders',
+      token: pharmacist.token,
+      payload: { ...orderBody(), lines: [{ productId: poProductId, quantity, unitCost: '0.1200' }] },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().id as string;
+  };
+
+  const orderLines = async (id: string) =>
+    (
+      await t.database.db.query('select * from purchase_order_lines where purchase_order_id = $1 order by line_no', [
+        id,
+      ])
+    ).rows;
 
   const productBody = (): Body => ({
     kind: 'medicine',
@@ -982,7 +1103,12 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
         note: 'Albarán 123',
       }),
       required: ['lines'],
-      success: { lots: 1, lot_stock: 1, stock_moves: 1, outbox: 1, audit_events: 1 },
+      success: (body) => ({
+        ...newLot(receiptProductId, body),
+        stock_moves: 1,
+        outbox: 1,
+        audit_events: 1,
+      }),
     },
     {
       name: 'POST /api/v1/stock/moves',
@@ -1003,6 +1129,124 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
       required: ['productId', 'quantity'],
       success: { stock_moves: 1, outbox: 1, audit_events: 1 },
       watch: async () => (await t.database.db.query('select * from lot_stock where lot_id = $1', [stockLotId])).rows,
+    },
+    {
+      name: 'POST /api/v1/invoices',
+      method: 'POST',
+      url: () => '/api/v1/invoices',
+      token: () => biller.token,
+      base: () => ({ patientId: billPatientId, lines: [INVOICE_LINE], notes: 'Pago en recepción' }),
+      required: ['patientId'],
+      success: { invoices: 1, invoice_lines: 1, audit_events: 1 },
+    },
+    {
+      name: 'PUT /api/v1/invoices/:id',
+      method: 'PUT',
+      url: () => `/api/v1/invoices/${billDraftId}`,
+      token: () => biller.token,
+      base: () => ({ lines: [{ ...INVOICE_LINE, quantity: '2.5' }], notes: 'Revisada' }),
+      required: [],
+      success: { audit_events: 1 },
+      watch: () => row('invoices', billDraftId),
+    },
+    {
+      name: 'POST /api/v1/invoices/:id/payments',
+      method: 'POST',
+      url: () => `/api/v1/invoices/${billPayableId}/payments`,
+      token: () => biller.token,
+      base: () => ({ amount: '0.01', method: 'card', paidOn: '2026-01-15', reference: 'TPV 1234' }),
+      required: ['amount', 'method'],
+      success: { invoice_payments: 1, audit_events: 1 },
+      watch: () => row('invoices', billPayableId),
+    },
+    {
+      name: 'POST /api/v1/invoices/:id/void',
+      method: 'POST',
+      url: () => `/api/v1/invoices/${billVoidTargetId}/void`,
+      token: () => biller.token,
+      base: () => ({ reason: 'Emitida por error' }),
+      required: ['reason'],
+      success: { outbox: 1, audit_events: 1 },
+      watch: () => row('invoices', billVoidTargetId),
+      // A void invoice cannot be voided again: the next success needs another one.
+      afterSuccess: async () => {
+        billVoidTargetId = await issuedInvoice();
+      },
+    },
+    {
+      name: 'POST /api/v1/vendors',
+      method: 'POST',
+      url: () => '/api/v1/vendors',
+      token: () => pharmacist.token,
+      base: vendorBody,
+      required: ['name', 'email'],
+      success: { vendors: 1, audit_events: 1 },
+    },
+    {
+      name: 'PUT /api/v1/vendors/:id',
+      method: 'PUT',
+      url: () => `/api/v1/vendors/${vendorTarget.id}`,
+      token: () => pharmacist.token,
+      base: () => vendorTarget.body,
+      required: ['name', 'email'],
+      success: { audit_events: 1 },
+      watch: () => row('vendors', vendorTarget.id),
+    },
+    {
+      name: 'POST /api/v1/purchase-orders',
+      method: 'POST',
+      url: () => '/api/v1/purchase-orders',
+      token: () => pharmacist.token,
+      base: orderBody,
+      required: ['vendorId', 'lines'],
+      // A draft may have no lines yet: a body whose line was taken out still writes the order.
+      success: (body) => ({
+        purchase_orders: 1,
+        purchase_order_lines: (body as { lines: unknown[] }).lines.length,
+        audit_events: 1,
+      }),
+    },
+    {
+      name: 'PUT /api/v1/purchase-orders/:id',
+      method: 'PUT',
+      url: () => `/api/v1/purchase-orders/${poDraftId}`,
+      token: () => pharmacist.token,
+      base: orderBody,
+      required: ['vendorId', 'lines'],
+      // The draft's one line is replaced by the body's.
+      success: (body) => ({ purchase_order_lines: (body as { lines: unknown[] }).lines.length - 1, audit_events: 1 }),
+      watch: async () => [await row('purchase_orders', poDraftId), await orderLines(poDraftId)],
+      afterSuccess: async () => {
+        poDraftId = await newDraft();
+      },
+    },
+    {
+      name: 'POST /api/v1/purchase-orders/:id/receive',
+      method: 'POST',
+      url: () => `/api/v1/purchase-orders/${poReceiveId}/receive`,
+      token: () => pharmacist.token,
+      base: () => ({
+        lines: [{ lineNo: 1, lotNumber: `L-${randomUUID().slice(0, 8)}`, expiresOn: '2030-06-30', quantity: '2.5' }],
+        note: 'Albarán 456',
+      }),
+      required: ['lines'],
+      // stock.received for the line, purchase_order.received for the order.
+      success: (body) => ({ ...newLot(poProductId, body), stock_moves: 1, outbox: 2, audit_events: 1 }),
+      watch: async () => [await row('purchase_orders', poReceiveId), await orderLines(poReceiveId)],
+    },
+    {
+      name: 'POST /api/v1/purchase-orders/:id/cancel',
+      method: 'POST',
+      url: () => `/api/v1/purchase-orders/${poCancelId}/cancel`,
+      token: () => pharmacist.token,
+      base: () => ({ reason: 'Pedido duplicado' }),
+      required: ['reason'],
+      success: { outbox: 1, audit_events: 1 },
+      watch: () => row('purchase_orders', poCancelId),
+      // A cancelled order cannot be cancelled again: the next success needs another draft.
+      afterSuccess: async () => {
+        poCancelId = await newDraft();
+      },
     },
     {
       name: 'DELETE /api/v1/patients/:id/documents/:documentId',
@@ -1399,7 +1643,8 @@ describe.each(DATABASES)('bad input on %s', (kind) => {
           expect(res.statusCode, context).toBeLessThan(500);
           expect(statuses.has(res.statusCode), `undocumented status: ${context}`).toBe(true);
           if (res.statusCode < 300) {
-            const written = route.writes?.(body) === false ? {} : route.success;
+            const success = typeof route.success === 'function' ? route.success(body) : route.success;
+            const written = route.writes?.(body) === false ? {} : success;
             expect(delta(before, after), context).toEqual({ ...NONE, ...written });
             await route.afterSuccess?.(res, body);
             return;

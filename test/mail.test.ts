@@ -64,6 +64,42 @@ const SAMPLES: { [T in TemplateName]: TemplateData[T] } = {
   'incident-new': { name: null, number: 'INC00012', incidentId: '0b7e1f2a-4c1d-4e5f-9a6b-7c8d9e0f1a2b' },
   'incident-assigned': { name: null, number: 'INC00012', incidentId: '0b7e1f2a-4c1d-4e5f-9a6b-7c8d9e0f1a2b' },
   'incident-reporter-replied': { name: null, number: 'INC00012', incidentId: '0b7e1f2a-4c1d-4e5f-9a6b-7c8d9e0f1a2b' },
+  'purchase-order-confirmed': {
+    name: 'Distribuciones Farmacéuticas Núñez',
+    number: 'P00012',
+    expectedOn: '2026-06-15',
+    lines: [
+      {
+        product: 'Ibuprofeno 600 mg',
+        unit: 'caja',
+        quantity: '3.000',
+        unitCost: '2.3350',
+        taxRate: '15.00',
+        total: '8.06',
+      },
+      {
+        product: 'Gasas <estériles>',
+        unit: 'paquete',
+        quantity: '2.500',
+        unitCost: '1.0000',
+        taxRate: '0.00',
+        total: '2.50',
+      },
+    ],
+    subtotal: '9.51',
+    taxTotal: '1.05',
+    total: '10.56',
+  },
+  'invoice-issued': { name: 'Lucía', number: 'F2026/00042', issuedOn: '2026-03-02', total: '1234.5' },
+  'stock-low': { name: null, productName: 'Ibuprofeno 600 mg', onHand: '12.500', minStock: '20.000', unit: 'caja' },
+  'stock-expiring': {
+    name: 'Begoña',
+    productName: 'Amoxicilina 500 mg',
+    lotNumber: 'L-2026-Ñ1',
+    expiresOn: '2026-05-01',
+    quantity: '30.000',
+    unit: 'caja',
+  },
 };
 
 let sequence = 0;
@@ -297,6 +333,41 @@ describe('templates', () => {
     expect(reset.text).toContain('Hello,\n');
     expect(reset.text).toContain('expires in 30 minutes');
     expect(reset.html).toContain('href="https://clinica.example.org/reset-password#token=abc.def"');
+  });
+
+  it('a purchase order gives the vendor every line, the totals and the expected date, in both languages', () => {
+    const order = SAMPLES['purchase-order-confirmed'];
+    const es = renderMail('purchase-order-confirmed', 'es', order, CONTEXT);
+    expect(es.subject).toBe('Pedido P00012 · Clínica Universitaria');
+    expect(es.text).toContain('Hola, Distribuciones Farmacéuticas Núñez:');
+    expect(es.text).toContain('Entrega prevista: 15 de junio de 2026');
+    expect(es.text).toContain('1. Ibuprofeno 600 mg: 3 caja × 2,3350 + IVA 15,00 % = 8,06');
+    expect(es.text).toContain('2. Gasas <estériles>: 2,5 paquete × 1,0000 + IVA 0,00 % = 2,50');
+    expect(es.text).toContain('Base imponible: 9,51\nImpuestos: 1,05\nTotal: 10,56');
+    expect(es.html).toContain('Gasas &lt;estériles&gt;');
+    // The vendor has no account: no line about switching notices off.
+    expect(es.text).not.toContain('/account');
+    const en = renderMail('purchase-order-confirmed', 'en', { ...order, expectedOn: null }, CONTEXT);
+    expect(en.subject).toBe('Purchase order P00012 · Clínica Universitaria');
+    expect(en.text).toContain('Expected delivery: No date agreed');
+    expect(en.text).toContain('1. Ibuprofeno 600 mg: 3 caja × 2.3350 + tax 15.00 % = 8.06');
+    expect(en.text).toContain('Subtotal: 9.51\nTax: 1.05\nTotal: 10.56');
+  });
+
+  it('an issued invoice tells the patient its number, date and total with the portal link, never its lines', () => {
+    const invoice = SAMPLES['invoice-issued'];
+    const es = renderMail('invoice-issued', 'es', invoice, CONTEXT);
+    expect(es.subject).toBe('Factura F2026/00042 · Clínica Universitaria');
+    expect(es.text).toContain('Factura: F2026/00042');
+    expect(es.text).toContain('Fecha: 2 de marzo de 2026');
+    expect(es.text).toMatch(/Total: 1234,50\s€/);
+    expect(es.text).toContain('https://clinica.example.org/portal/invoices');
+    // Optional mail: the patient may switch it off.
+    expect(es.text).toContain('https://clinica.example.org/account');
+    const en = renderMail('invoice-issued', 'en', invoice, CONTEXT);
+    expect(en.subject).toBe('Invoice F2026/00042 · Clínica Universitaria');
+    expect(en.text).toContain('Total: €1,234.50');
+    expect(en.text).toContain('Date: 2 March 2026');
   });
 
   it('html`` escapes values, joins arrays and nests templates without escaping them twice', () => {

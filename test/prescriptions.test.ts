@@ -223,6 +223,16 @@ describe.each(DATABASES)('prescriptions on %s', (kind) => {
     expect(pharmacy.items.some((p: { status: string }) => p.status === 'draft')).toBe(false);
     const drafts = (await get(`/api/v1/prescriptions?patientId=${patientId}&status=draft&limit=100`)).json();
     expect(drafts.items.map((p: { id: string }) => p.id)).toContain(open.id);
+
+    // The pharmacy counter finds a prescription by the number printed on it; a patient, only their own.
+    const byNumber = (number: string, token?: string) =>
+      get(`/api/v1/prescriptions?number=${encodeURIComponent(number)}`, token);
+    expect((await byNumber(` ${theirs.number.toLowerCase()}`, pharmacist.token)).json().items).toMatchObject([
+      { id: theirs.id },
+    ]);
+    expect((await byNumber(open.number, pharmacist.token)).json().items).toEqual([]);
+    expect((await byNumber(theirs.number, portal.token)).json().items).toEqual([]);
+    expect((await byNumber('12345', pharmacist.token)).statusCode).toBe(400);
   });
 
   it('pages the list newest first with a cursor', async () => {

@@ -18,6 +18,7 @@ import { openConfiguredDatabase, StartupError, SYSTEM_CONTEXT, startServer } fro
 import { startWorker } from '../worker.js';
 import { BackupCommandError, backupCommand, listBackupsCommand, restoreCommand } from './backup.js';
 import { importIcd10 } from './import-icd10.js';
+import { ReportingCommandError, reportingGrantCommand } from './reporting.js';
 import { seedDemo, seedPatients } from './seed.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -268,8 +269,27 @@ program
     restoreCommand(config(), archive, opts, out, process.stdout.isTTY),
   );
 
+program
+  .command('reporting')
+  .description('Access of BI tools to the reporting views (PostgreSQL only; docs/reporting.md)')
+  .command('grant')
+  .description('Create or update a PostgreSQL login that reads the reporting views and nothing else')
+  .argument('<login-role>', 'the login role the BI tool connects as, e.g. metabase')
+  .option('--password-stdin', 'read its password from standard input (required for a new role)')
+  .action((login: string, opts: { passwordStdin?: boolean }) =>
+    reportingGrantCommand(config(), login, opts, readStdin, out),
+  );
+
 program.parseAsync().catch((err: unknown) => {
-  const oneLine = [ConfigError, InvalidArgumentError, DomainError, StartupError, MigrationError, BackupCommandError];
+  const oneLine = [
+    ConfigError,
+    InvalidArgumentError,
+    DomainError,
+    StartupError,
+    MigrationError,
+    BackupCommandError,
+    ReportingCommandError,
+  ];
   if (oneLine.some((kind) => err instanceof kind)) {
     process.stderr.write(`clinica: ${(err as Error).message}\n`);
   } else {

@@ -291,6 +291,7 @@ describe.skipIf(!CHROMIUM)('clinical record in Chromium', () => {
     expect(await view.getByRole('textbox').count()).toBe(0);
     await view.getByText('Extracción simple · 75,50').waitFor();
     await view.getByRole('cell', { name: '4,95', exact: true }).waitFor();
+    await view.getByText('Dispensado: 0 de 21').waitFor();
     await view.getByText('Mañana, Tarde, Noche · Después de comer · 7 días').waitFor();
     const row = page.getByTestId('prescription-list').locator('tbody tr');
     await expect.poll(() => row.textContent()).toMatch(/^PRN\d{5}.*Amoxicilina Normon.*4,95.*Firmada$/);
@@ -405,6 +406,20 @@ describe.skipIf(!CHROMIUM)('clinical record in Chromium', () => {
       patientId: patient.id,
       lines: [{ ...line, medicament: 'Borrador' }],
     });
+    // The pharmacy dispenses part of the signed line: the patient sees how much went out.
+    const pharmacist = await t.signIn(['pharmacist']);
+    const product = await post(pharmacist.token, '/api/v1/products', {
+      kind: 'medicine',
+      name: 'Ibuprofeno Cinfa 600 mg',
+      salePrice: '2.10',
+    });
+    await post(pharmacist.token, '/api/v1/stock/receipts', {
+      lines: [{ productId: product.id, lotNumber: 'L-PORTAL', expiresOn: '2199-01-01', quantity: '50' }],
+    });
+    await post(pharmacist.token, `/api/v1/prescriptions/${signed.id}/lines/1/dispense`, {
+      productId: product.id,
+      quantity: '8',
+    });
 
     const own = await user(['patient'], { patientId: patient.id });
     const { page, errors } = await signedIn(own.email, { width: 375, height: 740 });
@@ -428,6 +443,7 @@ describe.skipIf(!CHROMIUM)('clinical record in Chromium', () => {
     await list.getByRole('button', { name: signed.number }).click();
     const view = page.getByTestId('prescription-view');
     await view.getByText('Noche · Después de comer · 5 días').waitFor();
+    await view.getByText(/^Dispensado: 8 de 20 · última dispensación el /).waitFor();
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       view.getByRole('button', { name: `Descargar la receta ${signed.number} (PDF)` }).click(),

@@ -96,11 +96,20 @@ describe.skipIf(!CHROMIUM)('web app in Chromium', () => {
     // Back where the user was going before signing in.
     await page.getByRole('heading', { name: 'Usuarios' }).waitFor();
     const nav = page.getByRole('navigation', { name: 'Navegación principal' });
-    // Administrators see the whole helpdesk queue; they reach no clinical workspace.
-    for (const item of ['Pacientes', 'Usuarios', 'Auditoría', 'Estado del sistema', 'Mesa de ayuda']) {
-      await expect(nav.getByRole('link', { name: item }).isVisible()).resolves.toBe(true);
+    // Administrators see the whole helpdesk queue and the pharmacy's figures; they reach no clinical
+    // workspace, nor the pharmacists' stock and dispensing.
+    for (const item of [
+      'Pacientes',
+      'Usuarios',
+      'Auditoría',
+      'Estado del sistema',
+      'Mesa de ayuda',
+      'Farmacia',
+      'Facturas',
+    ]) {
+      await expect(nav.getByRole('link', { name: item, exact: true }).isVisible()).resolves.toBe(true);
     }
-    for (const item of ['Mi portal', 'Farmacia', 'Consulta médica']) {
+    for (const item of ['Mi portal', 'Consulta médica', 'Dispensación', 'Existencias', 'Pedidos de compra']) {
       expect(await nav.getByRole('link', { name: item }).count(), item).toBe(0);
     }
     await page.getByTestId('user-list').getByText(admin.email).waitFor();
@@ -452,6 +461,7 @@ describe.skipIf(!CHROMIUM)('web app in Chromium', () => {
       'Mis citas',
       'Mi historia clínica',
       'Mis documentos',
+      'Mis facturas',
       'Mis incidencias',
       'Cuenta y seguridad',
     ]);

@@ -6,7 +6,6 @@ import { hasRole, useSession } from './auth/useSession';
 import { Shell, useNavItems } from './components/Shell';
 import { ACCESS } from './nav';
 import { LoginPage } from './pages/LoginPage';
-import { Placeholder } from './pages/Placeholder';
 
 // Workspaces load on first use: the sign-in page needs none of them.
 const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) =>
@@ -19,6 +18,8 @@ const CalendarPage = page(() => import('./pages/CalendarPage'), 'CalendarPage');
 const DoctorPage = page(() => import('./pages/DoctorPage'), 'DoctorPage');
 const HelpdeskPage = page(() => import('./pages/HelpdeskPage'), 'HelpdeskPage');
 const IncidentPage = page(() => import('./pages/IncidentPage'), 'IncidentPage');
+const InvoicePage = page(() => import('./pages/InvoicePage'), 'InvoicePage');
+const InvoicesPage = page(() => import('./pages/InvoicesPage'), 'InvoicesPage');
 const ForgotPasswordPage = page(() => import('./pages/ForgotPasswordPage'), 'ForgotPasswordPage');
 const MailPage = page(() => import('./pages/MailPage'), 'MailPage');
 const PatientDetailPage = page(() => import('./pages/PatientDetailPage'), 'PatientDetailPage');
@@ -28,8 +29,23 @@ const PortalAppointmentsPage = page(() => import('./pages/PortalAppointmentsPage
 const PortalDocumentsPage = page(() => import('./pages/PortalDocumentsPage'), 'PortalDocumentsPage');
 const PortalIncidentPage = page(() => import('./pages/PortalIncidentPage'), 'PortalIncidentPage');
 const PortalIncidentsPage = page(() => import('./pages/PortalIncidentsPage'), 'PortalIncidentsPage');
+const PortalInvoicesPage = page(() => import('./pages/PortalInvoicesPage'), 'PortalInvoicesPage');
 const PortalPage = page(() => import('./pages/PortalPage'), 'PortalPage');
 const PortalRecordPage = page(() => import('./pages/PortalRecordPage'), 'PortalRecordPage');
+const PharmacyDashboardPage = page(() => import('./pages/PharmacyDashboardPage'), 'PharmacyDashboardPage');
+const PharmacyDispensePage = page(() => import('./pages/PharmacyDispensePage'), 'PharmacyDispensePage');
+const PharmacyNewPurchaseOrderPage = page(
+  () => import('./pages/PharmacyNewPurchaseOrderPage'),
+  'PharmacyNewPurchaseOrderPage',
+);
+const PharmacyProductsPage = page(() => import('./pages/PharmacyProductsPage'), 'PharmacyProductsPage');
+const PharmacyPurchaseOrderPage = page(() => import('./pages/PharmacyPurchaseOrderPage'), 'PharmacyPurchaseOrderPage');
+const PharmacyPurchaseOrdersPage = page(
+  () => import('./pages/PharmacyPurchaseOrdersPage'),
+  'PharmacyPurchaseOrdersPage',
+);
+const PharmacyStockPage = page(() => import('./pages/PharmacyStockPage'), 'PharmacyStockPage');
+const PharmacyVendorsPage = page(() => import('./pages/PharmacyVendorsPage'), 'PharmacyVendorsPage');
 const PractitionerPage = page(() => import('./pages/PractitionerPage'), 'PractitionerPage');
 const PractitionersPage = page(() => import('./pages/PractitionersPage'), 'PractitionersPage');
 const SystemPage = page(() => import('./pages/SystemPage'), 'SystemPage');
@@ -166,6 +182,14 @@ export function App() {
             }
           />
           <Route
+            path="/portal/invoices"
+            element={
+              <Guard roles={ACCESS.portal}>
+                <PortalInvoicesPage />
+              </Guard>
+            }
+          />
+          <Route
             path="/portal/incidents"
             element={
               <Guard roles={ACCESS.portal}>
@@ -216,8 +240,80 @@ export function App() {
           <Route
             path="/pharmacy"
             element={
+              <Guard roles={ACCESS.pharmacyDashboard}>
+                <PharmacyDashboardPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/pharmacy/dispense"
+            element={
               <Guard roles={ACCESS.pharmacy}>
-                <Placeholder workspace="pharmacy" />
+                <PharmacyDispensePage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/pharmacy/stock"
+            element={
+              <Guard roles={ACCESS.pharmacy}>
+                <PharmacyStockPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/pharmacy/products"
+            element={
+              <Guard roles={ACCESS.pharmacy}>
+                <PharmacyProductsPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/pharmacy/purchase-orders"
+            element={
+              <Guard roles={ACCESS.pharmacy}>
+                <PharmacyPurchaseOrdersPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/pharmacy/purchase-orders/new"
+            element={
+              <Guard roles={ACCESS.pharmacy}>
+                <PharmacyNewPurchaseOrderPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/pharmacy/purchase-orders/:id"
+            element={
+              <Guard roles={ACCESS.pharmacy}>
+                <PharmacyPurchaseOrderPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/pharmacy/vendors"
+            element={
+              <Guard roles={ACCESS.pharmacy}>
+                <PharmacyVendorsPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/invoices"
+            element={
+              <Guard roles={ACCESS.billing}>
+                <InvoicesPage />
+              </Guard>
+            }
+          />
+          <Route
+            path="/invoices/:id"
+            element={
+              <Guard roles={ACCESS.billing}>
+                <InvoicePage />
               </Guard>
             }
           />

@@ -16,6 +16,10 @@ export const ACCESS = {
   /** A patient's document folder: filed, uploaded and deleted by the doctors and the results desk. */
   documents: ['doctor', 'results'],
   pharmacy: ['pharmacist'],
+  /** The pharmacy's figures: the pharmacists, and administrators overseeing the stock. */
+  pharmacyDashboard: ['pharmacist', 'admin'],
+  /** Invoices: billed by the desk and the pharmacy, overseen by administrators. */
+  billing: ['admissions', 'pharmacist', 'admin'],
   /** The incident queue and its conversations: the agents, and administrators overseeing them. */
   helpdesk: ['agent', 'admin'],
   admin: ['admin'],

@@ -96,6 +96,10 @@ const LABELS = {
     prescriptions: 'Recetas',
     noPrescriptions: 'Sin recetas firmadas.',
     prescriptionBy: 'prescrita por',
+    dispensing: 'Dispensación en farmacia',
+    dispensingColumns: ['#', 'Medicamento', 'Dispensado', 'Última dispensación'],
+    dispensedOf: 'de',
+    notDispensed: 'Sin dispensar.',
   },
   en: {
     title: 'Clinical history',
@@ -186,6 +190,10 @@ const LABELS = {
     prescriptions: 'Prescriptions',
     noPrescriptions: 'No signed prescriptions.',
     prescriptionBy: 'prescribed by',
+    dispensing: 'Dispensed by the pharmacy',
+    dispensingColumns: ['#', 'Medicament', 'Dispensed', 'Last dispensed'],
+    dispensedOf: 'of',
+    notDispensed: 'Not dispensed.',
   },
 } as const;
 

@@ -111,5 +111,31 @@ function prescriptionsContent(prescriptions: Prescription[], l: HistoryLabels, f
       margin: [0, 8, 0, 4],
     },
     linesTable(p, f),
+    dispensingContent(p, l, f),
   ]);
+}
+
+/** An exact decimal quantity as printed: "10.000" is 10, "2.500" is 2,5 in Spanish; never through a float. */
+function quantity(value: string, f: Formats): string {
+  const trimmed = value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
+  return f.lang === 'es' ? trimmed.replace('.', ',') : trimmed;
+}
+
+/** Per line, what the pharmacy dispensed (less returns) of what was prescribed, and when it last did. */
+function dispensingContent(p: Prescription, l: HistoryLabels, f: Formats): Content {
+  if (!p.lines.some((line) => line.lastDispensedAt)) {
+    return { text: l.notDispensed, style: 'muted', margin: [0, 4, 0, 0] };
+  }
+  const body: TableCell[][] = p.lines.map((line) => [
+    String(line.lineNo),
+    [line.medicament, line.strength].filter(Boolean).join(' '),
+    `${quantity(line.dispensed, f)} ${l.dispensedOf} ${line.quantity}`,
+    f.at(line.lastDispensedAt),
+  ]);
+  return {
+    stack: [
+      { text: l.dispensing, bold: true, margin: [0, 6, 0, 2] },
+      dataTable([...l.dispensingColumns], body, { widths: [14, '*', 90, 120], empty: l.notDispensed }),
+    ],
+  };
 }

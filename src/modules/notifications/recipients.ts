@@ -1,6 +1,7 @@
 import type { Database } from '../../platform/db/database.js';
 import type { EventEnvelope } from '../../platform/events/outbox.js';
 import { passwordResetLink } from '../identity/password-reset.js';
+import { orderForMail } from '../pharmacy/purchasing.repository.js';
 import type { Language, TemplateData, TemplateName } from './templates.js';
 
 /** One e-mail an event asks for: to whom, in which language, with which template and data. */
@@ -144,6 +145,75 @@ const backupFailed: Planner = async (db, event) => {
   );
 };
 
+/** Every active account with the pharmacist role, each in their own language. */
+async function activePharmacists(db: Database): Promise<UserRecipient[]> {
+  const { rows } = await db.query<UserRecipient>(
+    `select u.id, u.email, u.language, u.email_notifications, u.active, p.first_name
+       from users u left join patients p on p.id = u.patient_id
+      where u.active and 'pharmacist' = any(u.roles) order by u.email`,
+  );
+  return rows;
+}
+
+/** A product below its minimum goes to every active pharmacist, with what is on hand when the mail goes. */
+const stockLow: Planner = async (db, event) => {
+  const { rows } = await db.query<{
+    name: string;
+    unit: string;
+    min_stock: string;
+    below_min: boolean;
+    on_hand: string;
+  }>(
+    `select p.name, p.unit, p.min_stock::text as min_stock, p.below_min,
+        (select coalesce(sum(s.quantity), 0::numeric(12, 3)) from lot_stock s where s.product_id = p.id)::text
+          as on_hand
+       from products p where p.id = $1`,
+    [event.payload.productId],
+  );
+  const product = rows[0];
+  // Restocked before the mail went: there is nothing left to warn about.
+  if (!product?.below_min) return [];
+  return (await activePharmacists(db)).map((u) =>
+    toUser(u, 'stock-low', {
+      name: u.first_name,
+      productName: product.name,
+      onHand: product.on_hand,
+      minStock: product.min_stock,
+      unit: product.unit,
+    }),
+  );
+};
+
+/** A lot about to expire goes to every active pharmacist, with what it holds when the mail goes. */
+const stockExpiring: Planner = async (db, event) => {
+  const { rows } = await db.query<{
+    name: string;
+    unit: string;
+    lot_number: string;
+    expires_on: string;
+    quantity: string;
+    holds_stock: boolean;
+  }>(
+    `select p.name, p.unit, l.lot_number, l.expires_on, s.quantity::text as quantity, s.quantity > 0 as holds_stock
+       from lots l join products p on p.id = l.product_id join lot_stock s on s.lot_id = l.id
+      where l.id = $1`,
+    [event.payload.lotId],
+  );
+  const lot = rows[0];
+  // Emptied (dispensed or written off) before the mail went: nothing is left to expire.
+  if (!lot?.holds_stock) return [];
+  return (await activePharmacists(db)).map((u) =>
+    toUser(u, 'stock-expiring', {
+      name: u.first_name,
+      productName: lot.name,
+      lotNumber: lot.lot_number,
+      expiresOn: lot.expires_on,
+      quantity: lot.quantity,
+      unit: lot.unit,
+    }),
+  );
+};
+
 interface IncidentRecipientRow {
   id: string;
   number: string;
@@ -239,6 +309,83 @@ const incidentAssigned: Planner = async (db, event) => {
   return agentMail(db, String(event.payload.assigneeId), incident, 'incident-assigned');
 };
 
+/**
+ * A confirmed purchase order goes to the vendor's address, in the vendor's language. An order
+ * cancelled before the mail went is not sent: the vendor would prepare goods nobody wants.
+ */
+const purchaseOrderConfirmed: Planner = async (db, event) => {
+  const order = await orderForMail(db, String(event.payload.purchaseOrderId));
+  if (!order || !['confirmed', 'received'].includes(order.status)) return [];
+  return [
+    {
+      template: 'purchase-order-confirmed',
+      to: order.vendor_email,
+      language: order.language,
+      userId: null,
+      optedOut: false,
+      data: {
+        name: order.vendor_name,
+        number: order.number,
+        expectedOn: order.expected_on,
+        lines: order.lines.map((l) => ({
+          product: l.product_name,
+          unit: l.unit,
+          quantity: l.quantity,
+          unitCost: l.unit_cost,
+          taxRate: l.tax_rate,
+          total: l.total,
+        })),
+        subtotal: order.subtotal,
+        taxTotal: order.tax_total,
+        total: order.total,
+      },
+    },
+  ];
+};
+
+/**
+ * An issued invoice goes to the patient, like appointment mail: the contact address on their
+ * record, else their portal account's (which gives the language and the opt-out). One voided
+ * before the mail went is not announced.
+ */
+const invoiceIssued: Planner = async (db, event) => {
+  const { rows } = await db.query<{
+    number: string | null;
+    status: string;
+    issued_on: string | null;
+    total: string;
+    first_name: string;
+    patient_email: string | null;
+    user_id: string | null;
+    user_email: string | null;
+    language: Language | null;
+    email_notifications: boolean | null;
+  }>(
+    `select i.number, i.status, i.issued_on, i.total::text as total, p.first_name, p.email as patient_email,
+            u.id as user_id, u.email as user_email, u.language, u.email_notifications
+       from invoices i
+       join patients p on p.id = i.patient_id
+       left join lateral (
+         select id, email, language, email_notifications from users
+          where patient_id = i.patient_id and active order by created_at limit 1) u on true
+      where i.patient_id = $1 and i.id = $2`,
+    [event.patientId, event.payload.invoiceId],
+  );
+  const i = rows[0];
+  const to = i?.patient_email ?? i?.user_email;
+  if (!i?.number || !i.issued_on || i.status === 'void' || !to) return [];
+  return [
+    {
+      template: 'invoice-issued',
+      to,
+      language: i.language ?? 'es',
+      userId: i.user_id,
+      optedOut: i.email_notifications === false,
+      data: { name: i.first_name, number: i.number, issuedOn: i.issued_on, total: i.total },
+    },
+  ];
+};
+
 /** What each event type sends. Events without an entry send no e-mail. */
 export const MAIL_PLANS: Record<string, Planner> = {
   'user.created': accountCreated,
@@ -271,4 +418,8 @@ export const MAIL_PLANS: Record<string, Planner> = {
   'incident.created': incidentCreated,
   'incident.article_added': incidentArticle,
   'incident.assigned': incidentAssigned,
+  'purchase_order.confirmed': purchaseOrderConfirmed,
+  'invoice.issued': invoiceIssued,
+  'stock.low': stockLow,
+  'stock.expiring': stockExpiring,
 };

@@ -1,8 +1,11 @@
 import { ACCOUNT_TEMPLATES } from './templates/account.js';
 import { APPOINTMENT_TEMPLATES } from './templates/appointments.js';
 import { BACKUP_TEMPLATES } from './templates/backups.js';
+import { BILLING_TEMPLATES } from './templates/billing.js';
 import { compose, type MailContent } from './templates/compose.js';
 import { INCIDENT_TEMPLATES, REPORTER_TEMPLATES } from './templates/helpdesk.js';
+import { PURCHASING_TEMPLATES, type PurchaseOrderMail } from './templates/purchasing.js';
+import { STOCK_TEMPLATES } from './templates/stock.js';
 
 export type Language = 'es' | 'en';
 
@@ -73,6 +76,24 @@ export interface TemplateData {
   'incident-new': IncidentMail;
   'incident-assigned': IncidentMail;
   'incident-reporter-replied': IncidentMail;
+  /** To the vendor's address, in the vendor's language. */
+  'purchase-order-confirmed': PurchaseOrderMail;
+  /**
+   * To the patient: the number, date (YYYY-MM-DD) and total (exact decimal) with a portal link,
+   * never the lines.
+   */
+  'invoice-issued': { name: string | null; number: string; issuedOn: string; total: string };
+  /** To every active pharmacist; quantities are exact decimals ("12.500"), `unit` as on the product. */
+  'stock-low': { name: string | null; productName: string; onHand: string; minStock: string; unit: string };
+  /** To every active pharmacist; `expiresOn` is a date (YYYY-MM-DD), `quantity` what the lot holds. */
+  'stock-expiring': {
+    name: string | null;
+    productName: string;
+    lotNumber: string;
+    expiresOn: string;
+    quantity: string;
+    unit: string;
+  };
 }
 
 export type TemplateName = keyof TemplateData;
@@ -88,7 +109,10 @@ const TEMPLATES: { [T in TemplateName]: TemplateText<T> } = {
   ...ACCOUNT_TEMPLATES,
   ...APPOINTMENT_TEMPLATES,
   ...BACKUP_TEMPLATES,
+  ...BILLING_TEMPLATES,
   ...INCIDENT_TEMPLATES,
+  ...PURCHASING_TEMPLATES,
+  ...STOCK_TEMPLATES,
 };
 
 export const TEMPLATE_NAMES = Object.keys(TEMPLATES) as TemplateName[];
@@ -101,6 +125,8 @@ export const ESSENTIAL_TEMPLATES: ReadonlySet<TemplateName> = new Set<TemplateNa
   'mfa-changed',
   // Operations mail an administrator cannot switch off: a failed backup must be seen.
   'backup-failed',
+  // A vendor has no account to switch mail off in; an order is business mail, not a notice.
+  'purchase-order-confirmed',
 ]);
 
 export function renderMail<T extends TemplateName>(

@@ -1,6 +1,7 @@
 import type { Queryable } from '../../platform/db/database.js';
+import { toMilli } from '../../platform/decimal.js';
 import { decodeCursor, encodeCursor } from '../../platform/http/schemas.js';
-import { type Product, type ProductInput, type StockLevel, type StockMove, toMilli } from './pharmacy.schemas.js';
+import type { Product, ProductInput, StockLevel, StockMove } from './pharmacy.schemas.js';
 
 /** Amounts and quantities leave PostgreSQL as text (numeric::text): no float on the way. */
 export interface ProductRow {

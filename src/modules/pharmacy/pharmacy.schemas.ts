@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { toMilli } from '../../platform/decimal.js';
 import { cursorOf, IsoDate, Limit, Text, Uuid } from '../../platform/http/schemas.js';
 import { Money } from '../scheduling/practitioners.schemas.js';
 
@@ -9,7 +10,7 @@ export const Quantity = z
   .string()
   .regex(/^\d{1,9}(\.\d{1,3})?$/, { message: 'must be a quantity such as 10 or 2.5 (a string, up to 3 decimals)' });
 
-const PositiveQuantity = Quantity.refine((q) => /[1-9]/.test(q), { message: 'must be more than 0' });
+export const PositiveQuantity = Quantity.refine((q) => /[1-9]/.test(q), { message: 'must be more than 0' });
 
 /** A signed quantity for adjustments: "-2" takes out, "3.5" brings in; never zero. */
 export const SignedQuantity = z
@@ -220,21 +221,6 @@ export const Dispensing = z.object({
   moves: z.array(StockMove),
 });
 export type Dispensing = z.output<typeof Dispensing>;
-
-/** Exact decimal arithmetic on quantities: thousandths as bigint. */
-export function toMilli(q: string): bigint {
-  const negative = q.startsWith('-');
-  const [whole = '0', frac = ''] = (negative ? q.slice(1) : q).split('.');
-  const value = BigInt(whole) * 1000n + BigInt(`${frac}000`.slice(0, 3));
-  return negative ? -value : value;
-}
-
-export function fromMilli(m: bigint): string {
-  const negative = m < 0n;
-  const abs = negative ? -m : m;
-  const frac = String(abs % 1000n).padStart(3, '0');
-  return `${negative ? '-' : ''}${abs / 1000n}.${frac}`;
-}
 
 export function compareQuantities(a: string, b: string): number {
   const d = toMilli(a) - toMilli(b);

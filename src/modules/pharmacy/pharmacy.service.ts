@@ -1,22 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditTrail } from '../../platform/audit/audit.js';
 import { type Database, pgErrorCode, type Queryable } from '../../platform/db/database.js';
+import { fromMilli, toMilli } from '../../platform/decimal.js';
 import { appendEvent } from '../../platform/events/outbox.js';
 import type { RequestContext } from '../../platform/http/access.js';
 import { badRequest, conflict, DomainError, notFound, unauthorized } from '../../platform/http/errors.js';
 import * as repo from './pharmacy.repository.js';
-import {
-  type DispenseInput,
-  type Dispensing,
-  fromMilli,
-  type MoveInput,
-  type Product,
-  type ProductInput,
-  type ProductQuery,
-  type ReceiptInput,
-  type StockMove,
-  type StockQuery,
-  toMilli,
+import type {
+  DispenseInput,
+  Dispensing,
+  MoveInput,
+  Product,
+  ProductInput,
+  ProductQuery,
+  ReceiptInput,
+  StockMove,
+  StockQuery,
 } from './pharmacy.schemas.js';
 
 const UNIQUE_VIOLATION = '23505';
@@ -34,6 +33,25 @@ const insufficientStock = (available: string, unit: string) =>
     `Only ${available} ${unit} can be dispensed from unexpired lots; receive stock or dispense less.`,
     { code: 'insufficient_stock', available },
   );
+
+/** One line of goods coming in. */
+export interface IncomingLine {
+  productId: string;
+  lotNumber: string;
+  expiresOn: string;
+  quantity: string;
+  /** The request field of this line, e.g. `body.lines.0`: a refusal names it. */
+  path: string;
+  /** The line of the purchase order it was ordered on. */
+  orderLine?: number | undefined;
+}
+
+export interface IncomingGoods {
+  userId: string;
+  note?: string | undefined;
+  /** The purchase order the goods were ordered on: each move names it and its line. */
+  purchaseOrderId?: string | undefined;
+}
 
 const cursorProblem = () =>
   badRequest('The cursor is not valid; start again without it.', [
@@ -128,46 +146,8 @@ export class PharmacyService {
   async receive(input: ReceiptInput, ctx: RequestContext): Promise<{ moves: StockMove[] }> {
     const userId = this.userOf(ctx);
     const moveIds = await this.stockTransaction(async (tx) => {
-      const productIds = [...new Set(input.lines.map((l) => l.productId))].sort();
-      for (const productId of productIds) {
-        const product = await repo.lockProduct(tx, productId);
-        if (!product) {
-          const index = input.lines.findIndex((l) => l.productId === productId);
-          throw badRequest('A line names a product that does not exist.', [
-            { path: `body.lines.${index}.productId`, message: 'is not a product', code: 'invalid_value' },
-          ]);
-        }
-      }
-      const ids: string[] = [];
-      for (const [index, line] of input.lines.entries()) {
-        const lot = await repo.ensureLot(tx, randomUUID(), line.productId, line.lotNumber, line.expiresOn);
-        if (lot.expires_on !== line.expiresOn) {
-          throw conflict(
-            `Lot ${line.lotNumber} of this product was received before with the expiry date ${lot.expires_on}, not ${line.expiresOn}.`,
-            {
-              code: 'lot_expiry_mismatch',
-              errors: [{ path: `body.lines.${index}.expiresOn`, message: 'differs from the lot', code: 'incorrect' }],
-            },
-          );
-        }
-        const id = randomUUID();
-        await repo.insertMove(tx, {
-          id,
-          kind: 'receipt',
-          productId: line.productId,
-          lotId: lot.id,
-          quantity: line.quantity,
-          userId,
-          note: input.note,
-        });
-        await appendEvent(tx, {
-          type: 'stock.received',
-          aggregateId: line.productId,
-          payload: { productId: line.productId, lotId: lot.id, moveId: id },
-        });
-        ids.push(id);
-      }
-      for (const productId of productIds) await this.checkLow(tx, productId);
+      const lines = input.lines.map((line, index) => ({ ...line, path: `body.lines.${index}` }));
+      const ids = await this.receiveLines(tx, lines, { userId, note: input.note });
       await this.audit.write(tx, ctx, {
         action: 'stock.receive',
         resourceType: 'StockMove',
@@ -176,6 +156,59 @@ export class PharmacyService {
       return ids;
     });
     return { moves: await repo.findMoves(this.db, moveIds) };
+  }
+
+  /**
+   * The stock side of a receipt, inside the caller's transaction (run through
+   * {@link stockTransaction}): locks the lines' products in id order, puts each line into its lot
+   * (created when new; a known lot must keep its expiry date), writes one receipt move per line
+   * with `stock.received`, then keeps the products' low-stock flags. Answers the move ids.
+   */
+  async receiveLines(tx: Queryable, lines: IncomingLine[], goods: IncomingGoods): Promise<string[]> {
+    const productIds = [...new Set(lines.map((l) => l.productId))].sort();
+    for (const productId of productIds) {
+      const product = await repo.lockProduct(tx, productId);
+      if (!product) {
+        const line = lines.find((l) => l.productId === productId);
+        throw badRequest('A line names a product that does not exist.', [
+          { path: `${line?.path}.productId`, message: 'is not a product', code: 'invalid_value' },
+        ]);
+      }
+    }
+    const ids: string[] = [];
+    for (const line of lines) {
+      const lot = await repo.ensureLot(tx, randomUUID(), line.productId, line.lotNumber, line.expiresOn);
+      if (lot.expires_on !== line.expiresOn) {
+        throw conflict(
+          `Lot ${line.lotNumber} of this product was received before with the expiry date ${lot.expires_on}, not ${line.expiresOn}.`,
+          {
+            code: 'lot_expiry_mismatch',
+            errors: [{ path: `${line.path}.expiresOn`, message: 'differs from the lot', code: 'incorrect' }],
+          },
+        );
+      }
+      const id = randomUUID();
+      await repo.insertMove(tx, {
+        id,
+        kind: 'receipt',
+        productId: line.productId,
+        lotId: lot.id,
+        quantity: line.quantity,
+        ...(goods.purchaseOrderId
+          ? { referenceType: 'purchase_order', referenceId: goods.purchaseOrderId, referenceLine: line.orderLine }
+          : {}),
+        userId: goods.userId,
+        note: goods.note,
+      });
+      await appendEvent(tx, {
+        type: 'stock.received',
+        aggregateId: line.productId,
+        payload: { productId: line.productId, lotId: lot.id, moveId: id },
+      });
+      ids.push(id);
+    }
+    for (const productId of productIds) await this.checkLow(tx, productId);
+    return ids;
   }
 
   /** An adjustment, a return or an expiry write-off of one lot. */
@@ -344,7 +377,7 @@ export class PharmacyService {
   }
 
   /** A balance the ledger's trigger refused to take below zero answers 409, not 500. */
-  private async stockTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  async stockTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     try {
       return await this.db.transaction(fn);
     } catch (err) {

@@ -22,6 +22,10 @@ interface LineJson {
   night: boolean;
   days: number;
   instructions: string | null;
+  /** Dispenses less returns, exact (numeric::text). */
+  dispensed: string;
+  /** ISO instant (UTC) of the last dispense, if any. */
+  last_dispensed_at: string | null;
 }
 
 export interface PrescriptionRow {
@@ -52,6 +56,8 @@ export interface PrescriptionRow {
  * One statement answers a prescription with its lines, names and total: money leaves
  * PostgreSQL as text (numeric::text), so no amount ever passes through a float. The joined
  * treatments and practitioners are reference tables; appointments and lines are co-located.
+ * What the pharmacy dispensed for each line comes from the stock ledger (a reference table),
+ * through its index on the reference: dispense moves less returns, and when the last dispense was.
  */
 const SELECT = `select p.patient_id, p.id, p.number, p.status, p.appointment_id,
     (select a.number from appointments a where a.patient_id = p.patient_id and a.id = p.appointment_id)
@@ -63,8 +69,17 @@ const SELECT = `select p.patient_id, p.id, p.number, p.status, p.appointment_id,
         'line_no', l.line_no, 'medicament', l.medicament, 'generic_name', l.generic_name, 'strength', l.strength,
         'form', l.form, 'quantity', l.quantity, 'price', l.price::text, 'food_timing', l.food_timing,
         'morning', l.morning, 'afternoon', l.afternoon, 'night', l.night, 'days', l.days,
-        'instructions', l.instructions) order by l.line_no)
-      from prescription_lines l where l.patient_id = p.patient_id and l.prescription_id = p.id), '[]') as lines,
+        'instructions', l.instructions, 'dispensed', coalesce(d.dispensed, 0::numeric(12, 3))::text,
+        'last_dispensed_at', to_char(d.last_dispensed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+        order by l.line_no)
+      from prescription_lines l
+      left join lateral (
+        select -sum(m.quantity) as dispensed, max(m.created_at) filter (where m.kind = 'dispense') as last_dispensed_at
+          from stock_moves m
+         where m.reference_type = 'prescription_line' and m.reference_id = l.prescription_id
+           and m.reference_line = l.line_no and m.kind in ('dispense', 'return')
+      ) d on true
+      where l.patient_id = p.patient_id and l.prescription_id = p.id), '[]') as lines,
     (select coalesce(sum(l.price), 0)::numeric(14, 2)::text from prescription_lines l
       where l.patient_id = p.patient_id and l.prescription_id = p.id) as lines_total
   from prescriptions p
@@ -109,6 +124,8 @@ export function toPrescription(r: PrescriptionRow, names: Map<string, string>): 
       night: l.night,
       days: l.days,
       ...present({ instructions: l.instructions }),
+      dispensed: l.dispensed,
+      ...present({ lastDispensedAt: l.last_dispensed_at }),
     })),
     linesTotal: r.lines_total,
     ...present({ signedAt: r.signed_at?.toISOString() }),
@@ -245,6 +262,7 @@ export async function searchPrescriptions(q: Queryable, s: PrescriptionSearch) {
   const where: string[] = [];
   if (s.patientId) where.push(`p.patient_id = ${param(s.patientId)}`);
   if (s.status) where.push(`p.status = ${param(s.status)}`);
+  if (s.number) where.push(`p.number = ${param(s.number)}`);
   if (s.cursor) {
     const key = decodeCursor(s.cursor, 2);
     if (!key) return null;

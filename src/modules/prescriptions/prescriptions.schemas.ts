@@ -102,6 +102,10 @@ export const PrescriptionLine = z.object({
   night: z.boolean(),
   days: z.number().int(),
   instructions: z.string().optional(),
+  dispensed: z
+    .string()
+    .describe('What the pharmacy dispensed for this line, less what came back: exact decimal, e.g. "10.000"'),
+  lastDispensedAt: Instant.optional().describe('When the pharmacy last dispensed for this line'),
 });
 export type PrescriptionLine = z.output<typeof PrescriptionLine>;
 
@@ -133,6 +137,13 @@ export type Prescription = z.output<typeof Prescription>;
 
 export const PrescriptionQuery = z.strictObject({
   patientId: Uuid.optional(),
+  number: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^PRN\d{5,9}$/, { message: 'must be a prescription number such as PRN00012' })
+    .optional()
+    .describe('The number printed on the prescription'),
   status: PrescriptionStatus.optional(),
   cursor: cursorOf(z.iso.datetime(), Uuid),
   limit: Limit,

@@ -24,6 +24,8 @@ const resultStatus = z.enum(['preliminary', 'final', 'amended']);
 
 const document = z.object({ documentId: id, patientId: id }).strict();
 
+const invoice = z.object({ invoiceId: id, patientId: id }).strict();
+
 export const EVENTS = {
   'user.created': {
     version: 1,
@@ -281,6 +283,32 @@ export const EVENTS = {
       'The on-hand quantity of a product fell below its minimum; emitted once per crossing (again only after it was back at or above it).',
     payload: z.object({ productId: id }).strict(),
   },
+  'stock.expiring': {
+    version: 1,
+    aggregate: 'Product',
+    description:
+      'A lot still holding stock expires within STOCK_EXPIRY_ALERT_DAYS days (or has expired); emitted once per lot by a periodic job.',
+    payload: z.object({ productId: id, lotId: id }).strict(),
+  },
+  'purchase_order.confirmed': {
+    version: 1,
+    aggregate: 'PurchaseOrder',
+    description: 'A pharmacist confirmed a draft purchase order; it is e-mailed to the vendor.',
+    payload: z.object({ purchaseOrderId: id, vendorId: id }).strict(),
+  },
+  'purchase_order.received': {
+    version: 1,
+    aggregate: 'PurchaseOrder',
+    description:
+      'Goods of a confirmed purchase order came in (part or all; one stock.received per line); complete is true when every line is now fully received and the order is received.',
+    payload: z.object({ purchaseOrderId: id, vendorId: id, complete: z.boolean() }).strict(),
+  },
+  'purchase_order.cancelled': {
+    version: 1,
+    aggregate: 'PurchaseOrder',
+    description: 'A draft, or a confirmed purchase order with nothing received, was cancelled (with a reason).',
+    payload: z.object({ purchaseOrderId: id, vendorId: id }).strict(),
+  },
   'document.uploaded': {
     version: 1,
     aggregate: 'Document',
@@ -306,6 +334,25 @@ export const EVENTS = {
     aggregate: 'Document',
     description: 'A document was deleted (softly, with a reason): it is hidden, and its file kept.',
     payload: document,
+  },
+  'invoice.issued': {
+    version: 1,
+    aggregate: 'Invoice',
+    description:
+      "A draft invoice was issued: it got its number and date, its PDF is filed in the patient's documents, and the patient is e-mailed its number and total.",
+    payload: invoice,
+  },
+  'invoice.paid': {
+    version: 1,
+    aggregate: 'Invoice',
+    description: 'The payments recorded for an issued invoice reached its total (emitted once).',
+    payload: invoice,
+  },
+  'invoice.voided': {
+    version: 1,
+    aggregate: 'Invoice',
+    description: 'An issued invoice without payments was voided; it keeps its number.',
+    payload: invoice,
   },
   'incident.created': {
     version: 1,

@@ -6927,6 +6927,2213 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find invoices, newest first
+         * @description A patient sees only their own, and never drafts.
+         *
+         *     Allowed: patient, admissions, doctor, pharmacist, admin.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    patientId?: string;
+                    status?: "draft" | "unpaid" | "partially_paid" | "paid" | "void";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                /** @description What is still owed: total less paid; 0 for void invoices */
+                                due: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description ISO-8601 instant in UTC */
+                                issuedAt?: string;
+                                /** @description YYYY-MM-DD, in the clinic time zone */
+                                issuedOn?: string;
+                                /** @description F2026/00001, once issued */
+                                number?: string;
+                                paid: string;
+                                /** Format: uuid */
+                                patientId: string;
+                                patientName: string;
+                                patientNumber: string;
+                                /** @enum {string} */
+                                status: "draft" | "unpaid" | "partially_paid" | "paid" | "void";
+                                subtotal: string;
+                                taxTotal: string;
+                                total: string;
+                                /** @description ISO-8601 instant in UTC */
+                                updatedAt: string;
+                                /** @description ISO-8601 instant in UTC */
+                                voidedAt?: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Start an invoice (a draft) from appointments, dispensed prescriptions and typed lines
+         * @description Each appointment adds its treatments at the catalogue's cost (or one appointment line at BILLING_APPOINTMENT_PRICE), taxed at BILLING_TREATMENT_TAX_RATE; each prescription adds its dispensed lines (less returns) at the product's sale price and tax rate. Sources must be the patient's (400) and not on another invoice that is not void (409 naming it). Amounts are exact decimal strings: line subtotal = quantity x unit price and tax = subtotal x rate / 100, each rounded half-up to cents.
+         *
+         *     Allowed: admissions, pharmacist, admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The patient's appointments to bill: each adds one line per treatment (at the catalogue's cost), or one appointment line without treatments
+                         * @default []
+                         */
+                        appointmentIds?: string[];
+                        /**
+                         * @description Lines typed by hand
+                         * @default []
+                         */
+                        lines?: {
+                            description: string;
+                            /** @description Exact decimal string, up to 3 decimals */
+                            quantity: string;
+                            /** @description Percentage, e.g. "21" or "0" */
+                            taxRate: string;
+                            /** @description Price of one unit before tax, exact decimal string */
+                            unitPrice: string;
+                        }[];
+                        notes?: string;
+                        /** Format: uuid */
+                        patientId: string;
+                        /**
+                         * @description The patient's prescriptions whose dispensed lines to bill: one product line per line and product dispensed (less returns) at the product's sale price and tax rate
+                         * @default []
+                         */
+                        prescriptionIds?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** @description What is still owed: total less paid; 0 for void invoices */
+                            due: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description ISO-8601 instant in UTC */
+                            issuedAt?: string;
+                            /** @description YYYY-MM-DD, in the clinic time zone */
+                            issuedOn?: string;
+                            lines: {
+                                /** Format: uuid */
+                                appointmentId?: string;
+                                description: string;
+                                /** @enum {string} */
+                                kind: "treatment" | "appointment" | "product" | "other";
+                                lineNo: number;
+                                /** Format: uuid */
+                                prescriptionId?: string;
+                                prescriptionLine?: number;
+                                /** Format: uuid */
+                                productId?: string;
+                                /** @description Exact decimal */
+                                quantity: string;
+                                /** @description quantity x unitPrice, rounded half-up to cents */
+                                subtotal: string;
+                                /** @description subtotal x taxRate / 100, rounded half-up to cents */
+                                tax: string;
+                                /** @description Percentage */
+                                taxRate: string;
+                                total: string;
+                                /** Format: uuid */
+                                treatmentId?: string;
+                                unitPrice: string;
+                            }[];
+                            notes?: string;
+                            /** @description F2026/00001, once issued */
+                            number?: string;
+                            paid: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            patientName: string;
+                            patientNumber: string;
+                            payments: {
+                                amount: string;
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                method: "cash" | "card" | "transfer" | "insurance" | "other";
+                                paidOn: string;
+                                reference?: string;
+                            }[];
+                            /** @enum {string} */
+                            status: "draft" | "unpaid" | "partially_paid" | "paid" | "void";
+                            subtotal: string;
+                            taxLines: {
+                                base: string;
+                                rate: string;
+                                tax: string;
+                            }[];
+                            taxTotal: string;
+                            total: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                            /** @description ISO-8601 instant in UTC */
+                            voidedAt?: string;
+                            voidReason?: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read an invoice with its lines, tax breakdown and payments
+         * @description Allowed: patient, admissions, doctor, pharmacist, admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** @description What is still owed: total less paid; 0 for void invoices */
+                            due: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description ISO-8601 instant in UTC */
+                            issuedAt?: string;
+                            /** @description YYYY-MM-DD, in the clinic time zone */
+                            issuedOn?: string;
+                            lines: {
+                                /** Format: uuid */
+                                appointmentId?: string;
+                                description: string;
+                                /** @enum {string} */
+                                kind: "treatment" | "appointment" | "product" | "other";
+                                lineNo: number;
+                                /** Format: uuid */
+                                prescriptionId?: string;
+                                prescriptionLine?: number;
+                                /** Format: uuid */
+                                productId?: string;
+                                /** @description Exact decimal */
+                                quantity: string;
+                                /** @description quantity x unitPrice, rounded half-up to cents */
+                                subtotal: string;
+                                /** @description subtotal x taxRate / 100, rounded half-up to cents */
+                                tax: string;
+                                /** @description Percentage */
+                                taxRate: string;
+                                total: string;
+                                /** Format: uuid */
+                                treatmentId?: string;
+                                unitPrice: string;
+                            }[];
+                            notes?: string;
+                            /** @description F2026/00001, once issued */
+                            number?: string;
+                            paid: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            patientName: string;
+                            patientNumber: string;
+                            payments: {
+                                amount: string;
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                method: "cash" | "card" | "transfer" | "insurance" | "other";
+                                paidOn: string;
+                                reference?: string;
+                            }[];
+                            /** @enum {string} */
+                            status: "draft" | "unpaid" | "partially_paid" | "paid" | "void";
+                            subtotal: string;
+                            taxLines: {
+                                base: string;
+                                rate: string;
+                                tax: string;
+                            }[];
+                            taxTotal: string;
+                            total: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                            /** @description ISO-8601 instant in UTC */
+                            voidedAt?: string;
+                            voidReason?: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Rebuild a draft from its sources and lines
+         * @description Only while it is a draft: an issued or void invoice answers 409.
+         *
+         *     Allowed: admissions, pharmacist, admin.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The patient's appointments to bill: each adds one line per treatment (at the catalogue's cost), or one appointment line without treatments
+                         * @default []
+                         */
+                        appointmentIds?: string[];
+                        /**
+                         * @description Lines typed by hand
+                         * @default []
+                         */
+                        lines?: {
+                            description: string;
+                            /** @description Exact decimal string, up to 3 decimals */
+                            quantity: string;
+                            /** @description Percentage, e.g. "21" or "0" */
+                            taxRate: string;
+                            /** @description Price of one unit before tax, exact decimal string */
+                            unitPrice: string;
+                        }[];
+                        notes?: string;
+                        /**
+                         * @description The patient's prescriptions whose dispensed lines to bill: one product line per line and product dispensed (less returns) at the product's sale price and tax rate
+                         * @default []
+                         */
+                        prescriptionIds?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** @description What is still owed: total less paid; 0 for void invoices */
+                            due: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description ISO-8601 instant in UTC */
+                            issuedAt?: string;
+                            /** @description YYYY-MM-DD, in the clinic time zone */
+                            issuedOn?: string;
+                            lines: {
+                                /** Format: uuid */
+                                appointmentId?: string;
+                                description: string;
+                                /** @enum {string} */
+                                kind: "treatment" | "appointment" | "product" | "other";
+                                lineNo: number;
+                                /** Format: uuid */
+                                prescriptionId?: string;
+                                prescriptionLine?: number;
+                                /** Format: uuid */
+                                productId?: string;
+                                /** @description Exact decimal */
+                                quantity: string;
+                                /** @description quantity x unitPrice, rounded half-up to cents */
+                                subtotal: string;
+                                /** @description subtotal x taxRate / 100, rounded half-up to cents */
+                                tax: string;
+                                /** @description Percentage */
+                                taxRate: string;
+                                total: string;
+                                /** Format: uuid */
+                                treatmentId?: string;
+                                unitPrice: string;
+                            }[];
+                            notes?: string;
+                            /** @description F2026/00001, once issued */
+                            number?: string;
+                            paid: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            patientName: string;
+                            patientNumber: string;
+                            payments: {
+                                amount: string;
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                method: "cash" | "card" | "transfer" | "insurance" | "other";
+                                paidOn: string;
+                                reference?: string;
+                            }[];
+                            /** @enum {string} */
+                            status: "draft" | "unpaid" | "partially_paid" | "paid" | "void";
+                            subtotal: string;
+                            taxLines: {
+                                base: string;
+                                rate: string;
+                                tax: string;
+                            }[];
+                            taxTotal: string;
+                            total: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                            /** @description ISO-8601 instant in UTC */
+                            voidedAt?: string;
+                            voidReason?: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /**
+         * Discard a draft
+         * @description A draft has no number yet, so the series keeps no gap. Issued invoices are voided instead (409).
+         *
+         *     Allowed: admissions, pharmacist, admin.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/issue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a draft: it gets the year's next number (F2026/00001) and today's date
+         * @description Gapless numbering, also under concurrency. The PDF is filed in the patient's documents (category invoice). An invoice with nothing to pay is paid at once. Emits `invoice.issued`.
+         *
+         *     Allowed: admissions, pharmacist, admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** @description What is still owed: total less paid; 0 for void invoices */
+                            due: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description ISO-8601 instant in UTC */
+                            issuedAt?: string;
+                            /** @description YYYY-MM-DD, in the clinic time zone */
+                            issuedOn?: string;
+                            lines: {
+                                /** Format: uuid */
+                                appointmentId?: string;
+                                description: string;
+                                /** @enum {string} */
+                                kind: "treatment" | "appointment" | "product" | "other";
+                                lineNo: number;
+                                /** Format: uuid */
+                                prescriptionId?: string;
+                                prescriptionLine?: number;
+                                /** Format: uuid */
+                                productId?: string;
+                                /** @description Exact decimal */
+                                quantity: string;
+                                /** @description quantity x unitPrice, rounded half-up to cents */
+                                subtotal: string;
+                                /** @description subtotal x taxRate / 100, rounded half-up to cents */
+                                tax: string;
+                                /** @description Percentage */
+                                taxRate: string;
+                                total: string;
+                                /** Format: uuid */
+                                treatmentId?: string;
+                                unitPrice: string;
+                            }[];
+                            notes?: string;
+                            /** @description F2026/00001, once issued */
+                            number?: string;
+                            paid: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            patientName: string;
+                            patientNumber: string;
+                            payments: {
+                                amount: string;
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                method: "cash" | "card" | "transfer" | "insurance" | "other";
+                                paidOn: string;
+                                reference?: string;
+                            }[];
+                            /** @enum {string} */
+                            status: "draft" | "unpaid" | "partially_paid" | "paid" | "void";
+                            subtotal: string;
+                            taxLines: {
+                                base: string;
+                                rate: string;
+                                tax: string;
+                            }[];
+                            taxTotal: string;
+                            total: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                            /** @description ISO-8601 instant in UTC */
+                            voidedAt?: string;
+                            voidReason?: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a payment
+         * @description Unpaid -> partially paid -> paid. More than is still due answers 409, as does a draft or a void invoice. Emits `invoice.paid` once the total is reached.
+         *
+         *     Allowed: admissions, pharmacist, admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Exact decimal string; never more than what is still due */
+                        amount: string;
+                        /** @enum {string} */
+                        method: "cash" | "card" | "transfer" | "insurance" | "other";
+                        /** @description Default: today in the clinic's time zone; never in the future */
+                        paidOn?: string;
+                        /** @description Card receipt, transfer reference, insurer claim ... */
+                        reference?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** @description What is still owed: total less paid; 0 for void invoices */
+                            due: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description ISO-8601 instant in UTC */
+                            issuedAt?: string;
+                            /** @description YYYY-MM-DD, in the clinic time zone */
+                            issuedOn?: string;
+                            lines: {
+                                /** Format: uuid */
+                                appointmentId?: string;
+                                description: string;
+                                /** @enum {string} */
+                                kind: "treatment" | "appointment" | "product" | "other";
+                                lineNo: number;
+                                /** Format: uuid */
+                                prescriptionId?: string;
+                                prescriptionLine?: number;
+                                /** Format: uuid */
+                                productId?: string;
+                                /** @description Exact decimal */
+                                quantity: string;
+                                /** @description quantity x unitPrice, rounded half-up to cents */
+                                subtotal: string;
+                                /** @description subtotal x taxRate / 100, rounded half-up to cents */
+                                tax: string;
+                                /** @description Percentage */
+                                taxRate: string;
+                                total: string;
+                                /** Format: uuid */
+                                treatmentId?: string;
+                                unitPrice: string;
+                            }[];
+                            notes?: string;
+                            /** @description F2026/00001, once issued */
+                            number?: string;
+                            paid: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            patientName: string;
+                            patientNumber: string;
+                            payments: {
+                                amount: string;
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                method: "cash" | "card" | "transfer" | "insurance" | "other";
+                                paidOn: string;
+                                reference?: string;
+                            }[];
+                            /** @enum {string} */
+                            status: "draft" | "unpaid" | "partially_paid" | "paid" | "void";
+                            subtotal: string;
+                            taxLines: {
+                                base: string;
+                                rate: string;
+                                tax: string;
+                            }[];
+                            taxTotal: string;
+                            total: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                            /** @description ISO-8601 instant in UTC */
+                            voidedAt?: string;
+                            voidReason?: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The printable invoice (PDF), as it stands now
+         * @description In Spanish or English (`?lang=`, else Accept-Language). Issued invoices only (a draft answers 409; to a patient, 404). Every download is audited.
+         *
+         *     Allowed: patient, admissions, doctor, pharmacist, admin.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description es or en; without it, the Accept-Language header, then Spanish */
+                    lang?: "es" | "en";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The invoice as a PDF (application/pdf) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": unknown;
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Void an issued invoice
+         * @description Only an issued invoice without payments (409 otherwise); it keeps its number, and its appointments and prescriptions can be billed again. Emits `invoice.voided`.
+         *
+         *     Allowed: admissions, pharmacist, admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Why the invoice is void; printed on it */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description ISO-8601 instant in UTC */
+                            createdAt: string;
+                            /** @description What is still owed: total less paid; 0 for void invoices */
+                            due: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description ISO-8601 instant in UTC */
+                            issuedAt?: string;
+                            /** @description YYYY-MM-DD, in the clinic time zone */
+                            issuedOn?: string;
+                            lines: {
+                                /** Format: uuid */
+                                appointmentId?: string;
+                                description: string;
+                                /** @enum {string} */
+                                kind: "treatment" | "appointment" | "product" | "other";
+                                lineNo: number;
+                                /** Format: uuid */
+                                prescriptionId?: string;
+                                prescriptionLine?: number;
+                                /** Format: uuid */
+                                productId?: string;
+                                /** @description Exact decimal */
+                                quantity: string;
+                                /** @description quantity x unitPrice, rounded half-up to cents */
+                                subtotal: string;
+                                /** @description subtotal x taxRate / 100, rounded half-up to cents */
+                                tax: string;
+                                /** @description Percentage */
+                                taxRate: string;
+                                total: string;
+                                /** Format: uuid */
+                                treatmentId?: string;
+                                unitPrice: string;
+                            }[];
+                            notes?: string;
+                            /** @description F2026/00001, once issued */
+                            number?: string;
+                            paid: string;
+                            /** Format: uuid */
+                            patientId: string;
+                            patientName: string;
+                            patientNumber: string;
+                            payments: {
+                                amount: string;
+                                /** @description ISO-8601 instant in UTC */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                method: "cash" | "card" | "transfer" | "insurance" | "other";
+                                paidOn: string;
+                                reference?: string;
+                            }[];
+                            /** @enum {string} */
+                            status: "draft" | "unpaid" | "partially_paid" | "paid" | "void";
+                            subtotal: string;
+                            taxLines: {
+                                base: string;
+                                rate: string;
+                                tax: string;
+                            }[];
+                            taxTotal: string;
+                            total: string;
+                            /** @description ISO-8601 instant in UTC */
+                            updatedAt: string;
+                            /** @description ISO-8601 instant in UTC */
+                            voidedAt?: string;
+                            voidReason?: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/billable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What could be billed for a patient: appointments and dispensed prescriptions not on an invoice
+         * @description Each with the lines it would add, priced as they would be now.
+         *
+         *     Allowed: admissions, pharmacist, admin.
+         */
+        get: {
+            parameters: {
+                query: {
+                    patientId: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            appointments: {
+                                /** Format: uuid */
+                                id: string;
+                                lines: {
+                                    description: string;
+                                    /** @enum {string} */
+                                    kind: "treatment" | "appointment" | "product" | "other";
+                                    quantity: string;
+                                    taxRate: string;
+                                    total: string;
+                                    unitPrice: string;
+                                }[];
+                                number: string;
+                                /** @description ISO-8601 instant in UTC */
+                                start: string;
+                                status: string;
+                            }[];
+                            prescriptions: {
+                                date: string;
+                                /** Format: uuid */
+                                id: string;
+                                lines: {
+                                    description: string;
+                                    /** @enum {string} */
+                                    kind: "treatment" | "appointment" | "product" | "other";
+                                    quantity: string;
+                                    taxRate: string;
+                                    total: string;
+                                    unitPrice: string;
+                                }[];
+                                number: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mail-deliveries": {
         parameters: {
             query?: never;
@@ -14617,6 +16824,207 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/pharmacy/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The pharmacy at a glance: low stock, expiring lots, consumption, top products, open orders
+         * @description Consumption counts dispensed quantities (all products, every unit together) per day in the clinic's time zone over the last `days` days, today included.
+         *
+         *     Allowed: pharmacist, admin.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The period of the consumption chart and top products: the last N days */
+                    days?: number;
+                    /** @description Lots expiring within this many days (default: STOCK_EXPIRY_ALERT_DAYS) */
+                    expiringWithinDays?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Dispensed per day over the period, every day present (zero-filled) */
+                            consumption: {
+                                /** @description YYYY-MM-DD, in the clinic's time zone */
+                                date: string;
+                                /** @description Dispensed that day, all products, exact decimal */
+                                quantity: string;
+                            }[];
+                            /** @description Lots holding stock that expire within the window or already expired, first to expire first (at most 100) */
+                            expiring: {
+                                /** @description Already past its expiry date: to be written off */
+                                expired: boolean;
+                                /** @description YYYY-MM-DD */
+                                expiresOn: string;
+                                /** Format: uuid */
+                                lotId: string;
+                                lotNumber: string;
+                                name: string;
+                                /** Format: uuid */
+                                productId: string;
+                                /** @description What the lot still holds, exact decimal */
+                                quantity: string;
+                                unit: string;
+                            }[];
+                            expiringWithinDays: number;
+                            /** @description Active products below their minimum, by name (at most 100; GET /stock?low=true has all) */
+                            lowStock: {
+                                /** @description Exact decimal */
+                                minStock: string;
+                                name: string;
+                                /** @description Exact decimal */
+                                onHand: string;
+                                /** Format: uuid */
+                                productId: string;
+                                unit: string;
+                            }[];
+                            /** @description Draft and confirmed purchase orders, oldest first (at most 100) */
+                            openPurchaseOrders: {
+                                /** @description YYYY-MM-DD */
+                                expectedOn?: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description P00001 */
+                                number: string;
+                                /** @enum {string} */
+                                status: "draft" | "confirmed";
+                                /** @description Exact decimal, taxes included */
+                                total: string;
+                                vendorName: string;
+                            }[];
+                            period: {
+                                /** @description First day of the period, YYYY-MM-DD */
+                                from: string;
+                                /** @description Today in the clinic's time zone, YYYY-MM-DD */
+                                to: string;
+                            };
+                            /** @description The 10 products most dispensed in the period, most first */
+                            topProducts: {
+                                name: string;
+                                /** Format: uuid */
+                                productId: string;
+                                /** @description Dispensed in the period, exact decimal */
+                                quantity: string;
+                                unit: string;
+                            }[];
+                            totals: {
+                                /** @description Active products in the catalogue */
+                                products: number;
+                                /** @description What the stock on hand cost (quantity x product cost), exact decimal */
+                                stockValue: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/practitioners": {
         parameters: {
             query?: never;
@@ -16092,6 +18500,8 @@ export interface paths {
                 query?: {
                     cursor?: string;
                     limit?: number;
+                    /** @description The number printed on the prescription */
+                    number?: string;
                     patientId?: string;
                     status?: "draft" | "signed";
                 };
@@ -16121,12 +18531,16 @@ export interface paths {
                                 lines: {
                                     afternoon: boolean;
                                     days: number;
+                                    /** @description What the pharmacy dispensed for this line, less what came back: exact decimal, e.g. "10.000" */
+                                    dispensed: string;
                                     /** @enum {string} */
                                     foodTiming: "before" | "after" | "with" | "any";
                                     /** @enum {string} */
                                     form: "tablet" | "capsule" | "liquid" | "drops" | "cream" | "ointment" | "gel" | "mouthwash" | "injection" | "inhaler" | "patch" | "suppository" | "powder" | "other";
                                     genericName?: string;
                                     instructions?: string;
+                                    /** @description When the pharmacy last dispensed for this line */
+                                    lastDispensedAt?: string;
                                     lineNo: number;
                                     medicament: string;
                                     morning: boolean;
@@ -16347,12 +18761,16 @@ export interface paths {
                             lines: {
                                 afternoon: boolean;
                                 days: number;
+                                /** @description What the pharmacy dispensed for this line, less what came back: exact decimal, e.g. "10.000" */
+                                dispensed: string;
                                 /** @enum {string} */
                                 foodTiming: "before" | "after" | "with" | "any";
                                 /** @enum {string} */
                                 form: "tablet" | "capsule" | "liquid" | "drops" | "cream" | "ointment" | "gel" | "mouthwash" | "injection" | "inhaler" | "patch" | "suppository" | "powder" | "other";
                                 genericName?: string;
                                 instructions?: string;
+                                /** @description When the pharmacy last dispensed for this line */
+                                lastDispensedAt?: string;
                                 lineNo: number;
                                 medicament: string;
                                 morning: boolean;
@@ -16527,12 +18945,16 @@ export interface paths {
                             lines: {
                                 afternoon: boolean;
                                 days: number;
+                                /** @description What the pharmacy dispensed for this line, less what came back: exact decimal, e.g. "10.000" */
+                                dispensed: string;
                                 /** @enum {string} */
                                 foodTiming: "before" | "after" | "with" | "any";
                                 /** @enum {string} */
                                 form: "tablet" | "capsule" | "liquid" | "drops" | "cream" | "ointment" | "gel" | "mouthwash" | "injection" | "inhaler" | "patch" | "suppository" | "powder" | "other";
                                 genericName?: string;
                                 instructions?: string;
+                                /** @description When the pharmacy last dispensed for this line */
+                                lastDispensedAt?: string;
                                 lineNo: number;
                                 medicament: string;
                                 morning: boolean;
@@ -16778,12 +19200,16 @@ export interface paths {
                             lines: {
                                 afternoon: boolean;
                                 days: number;
+                                /** @description What the pharmacy dispensed for this line, less what came back: exact decimal, e.g. "10.000" */
+                                dispensed: string;
                                 /** @enum {string} */
                                 foodTiming: "before" | "after" | "with" | "any";
                                 /** @enum {string} */
                                 form: "tablet" | "capsule" | "liquid" | "drops" | "cream" | "ointment" | "gel" | "mouthwash" | "injection" | "inhaler" | "patch" | "suppository" | "powder" | "other";
                                 genericName?: string;
                                 instructions?: string;
+                                /** @description When the pharmacy last dispensed for this line */
+                                lastDispensedAt?: string;
                                 lineNo: number;
                                 medicament: string;
                                 morning: boolean;
@@ -17405,12 +19831,16 @@ export interface paths {
                             lines: {
                                 afternoon: boolean;
                                 days: number;
+                                /** @description What the pharmacy dispensed for this line, less what came back: exact decimal, e.g. "10.000" */
+                                dispensed: string;
                                 /** @enum {string} */
                                 foodTiming: "before" | "after" | "with" | "any";
                                 /** @enum {string} */
                                 form: "tablet" | "capsule" | "liquid" | "drops" | "cream" | "ointment" | "gel" | "mouthwash" | "injection" | "inhaler" | "patch" | "suppository" | "powder" | "other";
                                 genericName?: string;
                                 instructions?: string;
+                                /** @description When the pharmacy last dispensed for this line */
+                                lastDispensedAt?: string;
                                 lineNo: number;
                                 medicament: string;
                                 morning: boolean;
@@ -18369,6 +20799,1637 @@ export interface paths {
                 };
             };
         };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchase-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List purchase orders, most recent first
+         * @description Allowed: pharmacist, admin.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    status?: "draft" | "confirmed" | "received" | "cancelled";
+                    vendorId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                cancelledAt?: string;
+                                cancelReason?: string;
+                                confirmedAt?: string;
+                                createdAt: string;
+                                /** @description YYYY-MM-DD */
+                                expectedOn?: string;
+                                /** Format: uuid */
+                                id: string;
+                                lines: {
+                                    lineNo: number;
+                                    /** Format: uuid */
+                                    productId: string;
+                                    productName: string;
+                                    /** @description Exact decimal */
+                                    quantity: string;
+                                    /** @description Received so far, exact decimal */
+                                    received: string;
+                                    /** @description quantity x unitCost, rounded half up to cents */
+                                    subtotal: string;
+                                    /** @description subtotal x taxRate / 100, rounded half up to cents */
+                                    tax: string;
+                                    /** @description Percentage, exact decimal */
+                                    taxRate: string;
+                                    /** @description subtotal + tax */
+                                    total: string;
+                                    unit: string;
+                                    /** @description Exact decimal, 4 places */
+                                    unitCost: string;
+                                }[];
+                                notes?: string;
+                                /** @description P00001 */
+                                number: string;
+                                receivedAt?: string;
+                                /** @enum {string} */
+                                status: "draft" | "confirmed" | "received" | "cancelled";
+                                /** @description Sum of the lines, exact decimal */
+                                subtotal: string;
+                                /** @description Sum of the lines, exact decimal */
+                                taxTotal: string;
+                                /** @description Sum of the lines, exact decimal */
+                                total: string;
+                                /** Format: uuid */
+                                vendorId: string;
+                                vendorName: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Write a draft purchase order
+         * @description Numbered P00001 on, without gaps. Each line's unit cost defaults to the product's cost and its tax rate is the product's; subtotal = quantity x unitCost and tax = subtotal x taxRate / 100, each rounded half up to cents; the order's totals are the lines' sums.
+         *
+         *     Allowed: pharmacist.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description When the goods are expected */
+                        expectedOn?: string;
+                        /** @description Numbered 1, 2, ... in this order; the tax rate is the product's. A draft may have none yet. */
+                        lines: {
+                            /** Format: uuid */
+                            productId: string;
+                            /** @description How much to order, in units of the product */
+                            quantity: string;
+                            /** @description Cost of one unit before tax; the product's cost when omitted */
+                            unitCost?: string;
+                        }[];
+                        notes?: string;
+                        /**
+                         * Format: uuid
+                         * @description An active vendor
+                         */
+                        vendorId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cancelledAt?: string;
+                            cancelReason?: string;
+                            confirmedAt?: string;
+                            createdAt: string;
+                            /** @description YYYY-MM-DD */
+                            expectedOn?: string;
+                            /** Format: uuid */
+                            id: string;
+                            lines: {
+                                lineNo: number;
+                                /** Format: uuid */
+                                productId: string;
+                                productName: string;
+                                /** @description Exact decimal */
+                                quantity: string;
+                                /** @description Received so far, exact decimal */
+                                received: string;
+                                /** @description quantity x unitCost, rounded half up to cents */
+                                subtotal: string;
+                                /** @description subtotal x taxRate / 100, rounded half up to cents */
+                                tax: string;
+                                /** @description Percentage, exact decimal */
+                                taxRate: string;
+                                /** @description subtotal + tax */
+                                total: string;
+                                unit: string;
+                                /** @description Exact decimal, 4 places */
+                                unitCost: string;
+                            }[];
+                            notes?: string;
+                            /** @description P00001 */
+                            number: string;
+                            receivedAt?: string;
+                            /** @enum {string} */
+                            status: "draft" | "confirmed" | "received" | "cancelled";
+                            /** @description Sum of the lines, exact decimal */
+                            subtotal: string;
+                            /** @description Sum of the lines, exact decimal */
+                            taxTotal: string;
+                            /** @description Sum of the lines, exact decimal */
+                            total: string;
+                            /** Format: uuid */
+                            vendorId: string;
+                            vendorName: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchase-orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a purchase order with its lines
+         * @description Allowed: pharmacist, admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cancelledAt?: string;
+                            cancelReason?: string;
+                            confirmedAt?: string;
+                            createdAt: string;
+                            /** @description YYYY-MM-DD */
+                            expectedOn?: string;
+                            /** Format: uuid */
+                            id: string;
+                            lines: {
+                                lineNo: number;
+                                /** Format: uuid */
+                                productId: string;
+                                productName: string;
+                                /** @description Exact decimal */
+                                quantity: string;
+                                /** @description Received so far, exact decimal */
+                                received: string;
+                                /** @description quantity x unitCost, rounded half up to cents */
+                                subtotal: string;
+                                /** @description subtotal x taxRate / 100, rounded half up to cents */
+                                tax: string;
+                                /** @description Percentage, exact decimal */
+                                taxRate: string;
+                                /** @description subtotal + tax */
+                                total: string;
+                                unit: string;
+                                /** @description Exact decimal, 4 places */
+                                unitCost: string;
+                            }[];
+                            notes?: string;
+                            /** @description P00001 */
+                            number: string;
+                            receivedAt?: string;
+                            /** @enum {string} */
+                            status: "draft" | "confirmed" | "received" | "cancelled";
+                            /** @description Sum of the lines, exact decimal */
+                            subtotal: string;
+                            /** @description Sum of the lines, exact decimal */
+                            taxTotal: string;
+                            /** @description Sum of the lines, exact decimal */
+                            total: string;
+                            /** Format: uuid */
+                            vendorId: string;
+                            vendorName: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Replace a draft purchase order
+         * @description Only a draft can be changed (409 otherwise, naming its status); the lines are numbered again.
+         *
+         *     Allowed: pharmacist.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description When the goods are expected */
+                        expectedOn?: string;
+                        /** @description Numbered 1, 2, ... in this order; the tax rate is the product's. A draft may have none yet. */
+                        lines: {
+                            /** Format: uuid */
+                            productId: string;
+                            /** @description How much to order, in units of the product */
+                            quantity: string;
+                            /** @description Cost of one unit before tax; the product's cost when omitted */
+                            unitCost?: string;
+                        }[];
+                        notes?: string;
+                        /**
+                         * Format: uuid
+                         * @description An active vendor
+                         */
+                        vendorId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cancelledAt?: string;
+                            cancelReason?: string;
+                            confirmedAt?: string;
+                            createdAt: string;
+                            /** @description YYYY-MM-DD */
+                            expectedOn?: string;
+                            /** Format: uuid */
+                            id: string;
+                            lines: {
+                                lineNo: number;
+                                /** Format: uuid */
+                                productId: string;
+                                productName: string;
+                                /** @description Exact decimal */
+                                quantity: string;
+                                /** @description Received so far, exact decimal */
+                                received: string;
+                                /** @description quantity x unitCost, rounded half up to cents */
+                                subtotal: string;
+                                /** @description subtotal x taxRate / 100, rounded half up to cents */
+                                tax: string;
+                                /** @description Percentage, exact decimal */
+                                taxRate: string;
+                                /** @description subtotal + tax */
+                                total: string;
+                                unit: string;
+                                /** @description Exact decimal, 4 places */
+                                unitCost: string;
+                            }[];
+                            notes?: string;
+                            /** @description P00001 */
+                            number: string;
+                            receivedAt?: string;
+                            /** @enum {string} */
+                            status: "draft" | "confirmed" | "received" | "cancelled";
+                            /** @description Sum of the lines, exact decimal */
+                            subtotal: string;
+                            /** @description Sum of the lines, exact decimal */
+                            taxTotal: string;
+                            /** @description Sum of the lines, exact decimal */
+                            total: string;
+                            /** Format: uuid */
+                            vendorId: string;
+                            vendorName: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchase-orders/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a draft, or a confirmed order with nothing received
+         * @description Any other status answers 409. Emits `purchase_order.cancelled` (no e-mail).
+         *
+         *     Allowed: pharmacist.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Why the order is cancelled */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cancelledAt?: string;
+                            cancelReason?: string;
+                            confirmedAt?: string;
+                            createdAt: string;
+                            /** @description YYYY-MM-DD */
+                            expectedOn?: string;
+                            /** Format: uuid */
+                            id: string;
+                            lines: {
+                                lineNo: number;
+                                /** Format: uuid */
+                                productId: string;
+                                productName: string;
+                                /** @description Exact decimal */
+                                quantity: string;
+                                /** @description Received so far, exact decimal */
+                                received: string;
+                                /** @description quantity x unitCost, rounded half up to cents */
+                                subtotal: string;
+                                /** @description subtotal x taxRate / 100, rounded half up to cents */
+                                tax: string;
+                                /** @description Percentage, exact decimal */
+                                taxRate: string;
+                                /** @description subtotal + tax */
+                                total: string;
+                                unit: string;
+                                /** @description Exact decimal, 4 places */
+                                unitCost: string;
+                            }[];
+                            notes?: string;
+                            /** @description P00001 */
+                            number: string;
+                            receivedAt?: string;
+                            /** @enum {string} */
+                            status: "draft" | "confirmed" | "received" | "cancelled";
+                            /** @description Sum of the lines, exact decimal */
+                            subtotal: string;
+                            /** @description Sum of the lines, exact decimal */
+                            taxTotal: string;
+                            /** @description Sum of the lines, exact decimal */
+                            total: string;
+                            /** Format: uuid */
+                            vendorId: string;
+                            vendorName: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchase-orders/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a draft: the order is e-mailed to the vendor
+         * @description Needs at least one line and an active vendor. Emits `purchase_order.confirmed`, which e-mails the order to the vendor. Any other status answers 409.
+         *
+         *     Allowed: pharmacist.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cancelledAt?: string;
+                            cancelReason?: string;
+                            confirmedAt?: string;
+                            createdAt: string;
+                            /** @description YYYY-MM-DD */
+                            expectedOn?: string;
+                            /** Format: uuid */
+                            id: string;
+                            lines: {
+                                lineNo: number;
+                                /** Format: uuid */
+                                productId: string;
+                                productName: string;
+                                /** @description Exact decimal */
+                                quantity: string;
+                                /** @description Received so far, exact decimal */
+                                received: string;
+                                /** @description quantity x unitCost, rounded half up to cents */
+                                subtotal: string;
+                                /** @description subtotal x taxRate / 100, rounded half up to cents */
+                                tax: string;
+                                /** @description Percentage, exact decimal */
+                                taxRate: string;
+                                /** @description subtotal + tax */
+                                total: string;
+                                unit: string;
+                                /** @description Exact decimal, 4 places */
+                                unitCost: string;
+                            }[];
+                            notes?: string;
+                            /** @description P00001 */
+                            number: string;
+                            receivedAt?: string;
+                            /** @enum {string} */
+                            status: "draft" | "confirmed" | "received" | "cancelled";
+                            /** @description Sum of the lines, exact decimal */
+                            subtotal: string;
+                            /** @description Sum of the lines, exact decimal */
+                            taxTotal: string;
+                            /** @description Sum of the lines, exact decimal */
+                            total: string;
+                            /** Format: uuid */
+                            vendorId: string;
+                            vendorName: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchase-orders/{id}/receive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive goods of a confirmed order
+         * @description Each line goes into the lot of the line's product (created when new; a known lot must keep its expiry) as a receipt move naming the order and line. Partial receipts are allowed; more than ordered less what came in answers 409, and so does an order that is not confirmed. The order is received once every line is complete. Emits `stock.received` per line and `purchase_order.received`.
+         *
+         *     Allowed: pharmacist.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        lines: {
+                            expiresOn: string;
+                            lineNo: number;
+                            lotNumber: string;
+                            quantity: string;
+                        }[];
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cancelledAt?: string;
+                            cancelReason?: string;
+                            confirmedAt?: string;
+                            createdAt: string;
+                            /** @description YYYY-MM-DD */
+                            expectedOn?: string;
+                            /** Format: uuid */
+                            id: string;
+                            lines: {
+                                lineNo: number;
+                                /** Format: uuid */
+                                productId: string;
+                                productName: string;
+                                /** @description Exact decimal */
+                                quantity: string;
+                                /** @description Received so far, exact decimal */
+                                received: string;
+                                /** @description quantity x unitCost, rounded half up to cents */
+                                subtotal: string;
+                                /** @description subtotal x taxRate / 100, rounded half up to cents */
+                                tax: string;
+                                /** @description Percentage, exact decimal */
+                                taxRate: string;
+                                /** @description subtotal + tax */
+                                total: string;
+                                unit: string;
+                                /** @description Exact decimal, 4 places */
+                                unitCost: string;
+                            }[];
+                            /** @description The receipt moves this call wrote, one per line received */
+                            moves: {
+                                createdAt: string;
+                                expiresOn: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "receipt" | "dispense" | "adjustment" | "return" | "expiry_write_off";
+                                /** Format: uuid */
+                                lotId: string;
+                                lotNumber: string;
+                                note?: string;
+                                /** Format: uuid */
+                                productId: string;
+                                /** @description Signed exact decimal: negative takes stock out */
+                                quantity: string;
+                                /** Format: uuid */
+                                referenceId?: string;
+                                referenceLine?: number;
+                                /** @enum {string} */
+                                referenceType?: "prescription_line" | "purchase_order";
+                                /** Format: uuid */
+                                userId: string;
+                            }[];
+                            notes?: string;
+                            /** @description P00001 */
+                            number: string;
+                            receivedAt?: string;
+                            /** @enum {string} */
+                            status: "draft" | "confirmed" | "received" | "cancelled";
+                            /** @description Sum of the lines, exact decimal */
+                            subtotal: string;
+                            /** @description Sum of the lines, exact decimal */
+                            taxTotal: string;
+                            /** @description Sum of the lines, exact decimal */
+                            total: string;
+                            /** Format: uuid */
+                            vendorId: string;
+                            vendorName: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchase-orders/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reorder suggestions
+         * @description Active products whose stock on hand plus what is on order (draft and confirmed orders, less what came in) is below their minimum: how much to order to reach the maximum (else the minimum), rounded up to whole units, with the vendor and unit cost of their most recent order line.
+         *
+         *     Allowed: pharmacist, admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                maxStock?: string;
+                                minStock: string;
+                                name: string;
+                                /** @description Exact decimal */
+                                onHand: string;
+                                /** @description Ordered and not yet received, on draft and confirmed orders */
+                                onOrder: string;
+                                /** Format: uuid */
+                                productId: string;
+                                /** @description (maxStock, else minStock) - onHand - onOrder, rounded up to a whole unit */
+                                suggested: string;
+                                unit: string;
+                                /** @description Of the most recent order line of this product */
+                                unitCost?: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Of the most recent order line of this product, if the vendor is active
+                                 */
+                                vendorId?: string;
+                                vendorName?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -20270,6 +24331,641 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vendors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find vendors by name, e-mail address or tax id
+         * @description Allowed: pharmacist, admin.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    active?: "true" | "false";
+                    cursor?: string;
+                    limit?: number;
+                    /** @description Part of the name, the e-mail address or the tax id */
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                active: boolean;
+                                address?: string;
+                                createdAt: string;
+                                email: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                language: "es" | "en";
+                                name: string;
+                                phone?: string;
+                                taxId?: string;
+                                updatedAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add a vendor
+         * @description Allowed: pharmacist.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Only an active vendor can be sent an order
+                         * @default true
+                         */
+                        active?: boolean;
+                        address?: string;
+                        /**
+                         * Format: email
+                         * @description Confirmed purchase orders are e-mailed here
+                         */
+                        email: string;
+                        /**
+                         * @description The language of the e-mail the vendor receives
+                         * @default es
+                         * @enum {string}
+                         */
+                        language?: "es" | "en";
+                        name: string;
+                        phone?: string;
+                        /** @description Tax identification number (CIF/NIF, VAT number) */
+                        taxId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            active: boolean;
+                            address?: string;
+                            createdAt: string;
+                            email: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            language: "es" | "en";
+                            name: string;
+                            phone?: string;
+                            taxId?: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vendors/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a vendor
+         * @description Allowed: pharmacist, admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            active: boolean;
+                            address?: string;
+                            createdAt: string;
+                            email: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            language: "es" | "en";
+                            name: string;
+                            phone?: string;
+                            taxId?: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Replace a vendor
+         * @description Deactivate a vendor instead of deleting it: its orders keep naming it.
+         *
+         *     Allowed: pharmacist.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Only an active vendor can be sent an order
+                         * @default true
+                         */
+                        active?: boolean;
+                        address?: string;
+                        /**
+                         * Format: email
+                         * @description Confirmed purchase orders are e-mailed here
+                         */
+                        email: string;
+                        /**
+                         * @description The language of the e-mail the vendor receives
+                         * @default es
+                         * @enum {string}
+                         */
+                        language?: "es" | "en";
+                        name: string;
+                        phone?: string;
+                        /** @description Tax identification number (CIF/NIF, VAT number) */
+                        taxId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            active: boolean;
+                            address?: string;
+                            createdAt: string;
+                            email: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            language: "es" | "en";
+                            name: string;
+                            phone?: string;
+                            taxId?: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail: string;
+                            errors?: {
+                                /** @description Why, for translating: required, unknown_field, incorrect, or the zod issue code (invalid_type, invalid_format, invalid_value, too_small, too_big, custom, ...) */
+                                code: string;
+                                /** @description The bound of too_small / too_big */
+                                limit?: number;
+                                /** @description What is wrong, in English */
+                                message: string;
+                                /** @description What the bound counts: string (characters), array (items), number */
+                                origin?: string;
+                                /** @description The field, e.g. body.documentNumber or querystring.limit */
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

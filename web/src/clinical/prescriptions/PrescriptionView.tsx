@@ -26,6 +26,12 @@ function useDosage() {
       .join(' · ');
 }
 
+/** An exact decimal quantity ("10.000") in the reader's language ("10"); Intl keeps a string's digits exact. */
+const formatQuantity = (quantity: string, language: string) =>
+  new Intl.NumberFormat(language, { maximumFractionDigits: 3, useGrouping: false }).format(
+    quantity as Intl.StringNumericLiteral,
+  );
+
 /** Opens the printable prescription in the reader's language (or, `download`, saves it). */
 export function PrintButton({ prescription, download = false }: { prescription: Prescription; download?: boolean }) {
   const { t, i18n } = useTranslation();
@@ -109,7 +115,23 @@ export function PrescriptionView({ prescription: p }: { prescription: Prescripti
                   )}
                   {l.instructions && <Text size="xs">{l.instructions}</Text>}
                 </Table.Td>
-                <Table.Td>{l.quantity}</Table.Td>
+                <Table.Td>
+                  {l.quantity}
+                  {p.status === 'signed' && (
+                    <Text size="xs" c="dimmed">
+                      {[
+                        t('prescriptions.dispensed', {
+                          dispensed: formatQuantity(l.dispensed, i18n.language),
+                          prescribed: l.quantity,
+                        }),
+                        l.lastDispensedAt &&
+                          t('prescriptions.lastDispensed', { when: formatInstant(l.lastDispensedAt, i18n.language) }),
+                      ]
+                        .filter(Boolean)
+                        .join(' · ')}
+                    </Text>
+                  )}
+                </Table.Td>
                 <Table.Td>{dosage(l)}</Table.Td>
                 <Table.Td>{l.price ? formatMoney(l.price, i18n.language) : '—'}</Table.Td>
               </Table.Tr>
