@@ -54,7 +54,7 @@ describe('serving the web app', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'clinica-web-'));
     fs.mkdirSync(path.join(root, 'assets'));
     fs.writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>app</title>');
-    const source = 'export const big = "' + 'x'.repeat(5000) + '";';
+    const source = `export const big = "${'x'.repeat(5000)}";`;
     fs.writeFileSync(path.join(root, 'assets', 'big.js'), source);
     fs.writeFileSync(path.join(root, 'assets', 'big.js.br'), zlib.brotliCompressSync(source));
     fs.writeFileSync(path.join(root, 'assets', 'plain.js'), source);

@@ -383,7 +383,8 @@ export async function stockLevels(q: Queryable, s: StockSearch) {
   };
   const where: string[] = [];
   if (s.productId) where.push(`p.id = ${param(s.productId)}`);
-  if (s.low !== undefined) where.push(`(${ON_HAND} < p.min_stock) = ${param(s.low)}`);
+  // The flag the ledger's transactions keep equal to on hand < minimum: no sum per product.
+  if (s.low !== undefined) where.push(`p.below_min = ${param(s.low)}`);
   if (s.q) {
     const like = param(likePattern(s.q));
     where.push(`(p.name ilike ${like} or p.generic_name ilike ${like} or p.barcode = ${param(s.q)})`);

@@ -421,13 +421,21 @@ interface SuggestionRow {
  */
 export async function reorderSuggestions(q: Queryable): Promise<Suggestion[]> {
   const { rows } = await q.query<SuggestionRow>(
-    `with level as (
+    `with stock as (
+       select product_id, sum(quantity) as on_hand from lot_stock group by product_id
+     ), ordered as (
+       select l.product_id, sum(l.quantity - l.received) as on_order
+         from purchase_order_lines l join purchase_orders o on o.id = l.purchase_order_id
+        where o.status in ('draft', 'confirmed')
+        group by l.product_id
+     ), level as (
+       -- Each sum once per product (grouped), not a pair of subqueries for every product.
        select p.id, p.name, p.unit, p.min_stock, p.max_stock,
-              (select coalesce(sum(s.quantity), 0::numeric(12, 3)) from lot_stock s where s.product_id = p.id) as on_hand,
-              (select coalesce(sum(l.quantity - l.received), 0::numeric(12, 3))
-                 from purchase_order_lines l join purchase_orders o on o.id = l.purchase_order_id
-                where l.product_id = p.id and o.status in ('draft', 'confirmed')) as on_order
+              coalesce(stock.on_hand, 0)::numeric(12, 3) as on_hand,
+              coalesce(ordered.on_order, 0)::numeric(12, 3) as on_order
          from products p
+         left join stock on stock.product_id = p.id
+         left join ordered on ordered.product_id = p.id
         where p.active
      )
      select level.id as product_id, level.name, level.unit, level.on_hand::text as on_hand,

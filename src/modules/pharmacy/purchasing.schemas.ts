@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { toMilli } from '../../platform/decimal.js';
 import { cursorOf, Email, IsoDate, Limit, Text, Uuid } from '../../platform/http/schemas.js';
 import { Cost, LotNumber, PositiveQuantity, StockMove } from './pharmacy.schemas.js';
 
