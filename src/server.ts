@@ -11,6 +11,7 @@ import { backgroundJobs, startJobs } from './jobs.js';
 import { sealAuditTrail } from './platform/audit/seal.js';
 import { type Database, openDatabase } from './platform/db/database.js';
 import { migrate } from './platform/db/migrate.js';
+import { systemContext } from './platform/http/access.js';
 
 /** The embedded database lives here unless DATABASE_URL points elsewhere. */
 export const embeddedDatabaseDir = (config: Config) => path.join(config.DATA_DIR, 'db');
@@ -107,7 +108,7 @@ function answers(address: string): Promise<boolean> {
   });
 }
 
-export const SYSTEM_CONTEXT = { actor: null, ip: 'local', userAgent: 'clinica-cli', requestId: 'cli' };
+export const SYSTEM_CONTEXT = systemContext('cli');
 
 /**
  * `clinica start`: migrate, build the app, make sure an administrator exists, listen.

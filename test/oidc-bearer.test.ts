@@ -8,11 +8,11 @@ import {
   API_AUDIENCE,
   CLAIM_SERVICE_CLIENT,
   exchange,
-  freePort,
   PUBLIC_CLIENT,
   SERVICE_CLIENT,
   ssoLogin,
-  TestProvider,
+  startProviderFor,
+  type TestProvider,
   WEB_CLIENT,
 } from './support/oidc.js';
 
@@ -23,16 +23,13 @@ describe.each(DATABASES)('provider access tokens on %s', (kind) => {
   let admin: SignedIn;
 
   beforeAll(async () => {
-    const port = await freePort();
-    const publicUrl = `http://127.0.0.1:${port}`;
-    provider = await TestProvider.start({
-      clinicaUrl: publicUrl,
+    const started = await startProviderFor({
       // The helpdesk's roles come from its token; "patient" there must never reach Clinica.
       serviceRoles: { [CLAIM_SERVICE_CLIENT.id]: ['clinica-agent', 'clinica-patient'] },
     });
+    provider = started.provider;
     t = await createTestApp(kind, {
-      PUBLIC_URL: publicUrl,
-      OIDC_ISSUER: provider.issuer,
+      ...started.env,
       OIDC_CLIENT_ID: WEB_CLIENT.id,
       OIDC_CLIENT_SECRET: WEB_CLIENT.secret,
       OIDC_ROLES_CLAIM: 'roles',
@@ -40,8 +37,6 @@ describe.each(DATABASES)('provider access tokens on %s', (kind) => {
       OIDC_AUDIENCE: API_AUDIENCE,
       OIDC_REQUIRE_MFA_ROLES: 'admin',
       OIDC_SERVICE_ACCOUNTS: `${SERVICE_CLIENT.id}=admissions+results,${CLAIM_SERVICE_CLIENT.id}`,
-      OIDC_JWKS_CACHE_SECONDS: '0',
-      SESSION_CHECK_SECONDS: '0',
     });
     admin = await t.signIn(['admin']);
   });

@@ -8,11 +8,11 @@ import {
   API_AUDIENCE,
   callback,
   exchange,
-  freePort,
   ssoLogin,
   startLogin,
+  startProviderFor,
   type TestAccount,
-  TestProvider,
+  type TestProvider,
   WEB_CLIENT,
 } from './support/oidc.js';
 
@@ -23,12 +23,10 @@ describe.each(DATABASES)('single sign-on sign-in on %s', (kind) => {
   let admin: SignedIn;
 
   beforeAll(async () => {
-    const port = await freePort();
-    const publicUrl = `http://127.0.0.1:${port}`;
-    provider = await TestProvider.start({ clinicaUrl: publicUrl });
+    const started = await startProviderFor();
+    provider = started.provider;
     t = await createTestApp(kind, {
-      PUBLIC_URL: publicUrl,
-      OIDC_ISSUER: provider.issuer,
+      ...started.env,
       OIDC_CLIENT_ID: WEB_CLIENT.id,
       OIDC_CLIENT_SECRET: WEB_CLIENT.secret,
       OIDC_PROVIDER_NAME: 'Test IdP',
@@ -37,8 +35,6 @@ describe.each(DATABASES)('single sign-on sign-in on %s', (kind) => {
       OIDC_AUDIENCE: API_AUDIENCE,
       OIDC_REQUIRE_MFA_ROLES: 'admin',
       OIDC_MFA_ACR_VALUES: 'urn:test:loa:2',
-      OIDC_JWKS_CACHE_SECONDS: '0',
-      SESSION_CHECK_SECONDS: '0',
     });
     admin = await t.signIn(['admin']);
   });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_CONTEXT } from '../src/server.js';
 import { createTestApp, TEST_PASSWORD, type TestApp, uniqueDocument } from './support/app.js';
 import { DATABASES } from './support/databases.js';
-import { exchange, freePort, PUBLIC_CLIENT, ssoLogin, startLogin, TestProvider } from './support/oidc.js';
+import { exchange, PUBLIC_CLIENT, ssoLogin, startLogin, startProviderFor, type TestProvider } from './support/oidc.js';
 
 /**
  * A public client (no secret: PKCE alone), roles in public metadata that only the UserInfo
@@ -14,18 +14,14 @@ describe.each(DATABASES)('single sign-on only, public client, on %s', (kind) => 
   let t: TestApp;
 
   beforeAll(async () => {
-    const port = await freePort();
-    const publicUrl = `http://127.0.0.1:${port}`;
-    provider = await TestProvider.start({ clinicaUrl: publicUrl });
+    const started = await startProviderFor();
+    provider = started.provider;
     t = await createTestApp(kind, {
-      PUBLIC_URL: publicUrl,
-      OIDC_ISSUER: provider.issuer,
+      ...started.env,
       OIDC_CLIENT_ID: PUBLIC_CLIENT.id,
       OIDC_PROVIDER_NAME: 'Clerk',
       OIDC_ROLES_CLAIM: 'public_metadata.roles',
       LOCAL_LOGIN: 'false',
-      OIDC_JWKS_CACHE_SECONDS: '0',
-      SESSION_CHECK_SECONDS: '0',
     });
   });
   afterAll(async () => {

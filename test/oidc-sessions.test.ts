@@ -3,7 +3,15 @@ import { decodeJwt, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } f
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type SignedIn, type TestApp } from './support/app.js';
 import { DATABASES } from './support/databases.js';
-import { Browser, exchange, freePort, ssoLogin, type TestAccount, TestProvider, WEB_CLIENT } from './support/oidc.js';
+import {
+  Browser,
+  exchange,
+  ssoLogin,
+  startProviderFor,
+  type TestAccount,
+  type TestProvider,
+  WEB_CLIENT,
+} from './support/oidc.js';
 
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
@@ -14,21 +22,17 @@ describe.each(DATABASES)('single sign-on sessions on %s', (kind) => {
   let local: SignedIn;
 
   beforeAll(async () => {
-    const port = await freePort();
-    const publicUrl = `http://127.0.0.1:${port}`;
-    provider = await TestProvider.start({ clinicaUrl: publicUrl });
+    const started = await startProviderFor();
+    provider = started.provider;
     t = await createTestApp(kind, {
-      PUBLIC_URL: publicUrl,
-      OIDC_ISSUER: provider.issuer,
+      ...started.env,
       OIDC_CLIENT_ID: WEB_CLIENT.id,
       OIDC_CLIENT_SECRET: WEB_CLIENT.secret,
       OIDC_PROVIDER_NAME: 'Test IdP',
       OIDC_ROLES_CLAIM: 'groups',
-      OIDC_JWKS_CACHE_SECONDS: '0',
-      SESSION_CHECK_SECONDS: '0',
     });
     // The provider posts back-channel logout tokens to Clinica's address: Clinica listens there.
-    await t.app.listen({ port, host: '127.0.0.1' });
+    await t.app.listen({ port: started.port, host: '127.0.0.1' });
     local = await t.signIn(['doctor']);
   });
   afterAll(async () => {

@@ -73,7 +73,7 @@ export async function backupCommand(config: Config, options: { to?: string }, ou
   const destination = options.to ? storageAt(options.to, 'cannot write backups to') : undefined;
   const db = await openDatabase(config, 'backup');
   const audit = new AuditTrail(db);
-  const progress = tty ? new BackupBars() : new BackupLines(out);
+  const progress = tty ? new ProgressBars<BackupProgress>((p) => p.table ?? '') : new BackupLines(out);
   try {
     await migrate(db);
     const service = new BackupService(config, db, audit, { version: VERSION });
@@ -147,7 +147,9 @@ export async function restoreCommand(
   const target = config.DATABASE_URL
     ? `the database at ${withoutPassword(config.DATABASE_URL)}`
     : `the embedded database in ${embeddedDatabaseDir(config)}`;
-  const progress = tty ? new RestoreBars() : new RestoreLines(out);
+  const progress = tty
+    ? new ProgressBars<RestoreProgress>((p) => (p.phase === 'verifying' ? 'verifying' : ''))
+    : new RestoreLines(out);
   try {
     out(`Restoring ${name} from ${source.location} into ${target}, documents into ${documents.location}`);
     const result = await restoreBackup({
@@ -208,35 +210,22 @@ class Bars {
   }
 }
 
-class BackupBars {
-  private readonly bars = new Bars();
-  update(p: BackupProgress) {
-    this.bars.set(
-      'Database',
-      p.rowsDone,
-      p.rowsTotal,
-      `${count(p.rowsDone)}/${count(p.rowsTotal)} rows ${p.table ?? ''}`,
-    );
-    this.bars.set(
-      'Documents',
-      p.documentBytesDone,
-      p.documentBytesTotal,
-      `${count(p.documentsDone)}/${count(p.documentsTotal)} files, ${formatBytes(p.documentBytesDone)}`,
-    );
-  }
-  stop() {
-    this.bars.stop();
-  }
-}
+/** What backup and restore progress both count. */
+type Counts = Pick<
+  BackupProgress,
+  'rowsDone' | 'rowsTotal' | 'documentsDone' | 'documentsTotal' | 'documentBytesDone' | 'documentBytesTotal'
+>;
 
-class RestoreBars {
+/** On a terminal: a bar for the database's rows (with the step in hand) and one for the documents' bytes. */
+class ProgressBars<P extends Counts> {
   private readonly bars = new Bars();
-  update(p: RestoreProgress) {
+  constructor(private readonly step: (p: P) => string) {}
+  update(p: P) {
     this.bars.set(
       'Database',
       p.rowsDone,
       p.rowsTotal,
-      `${count(p.rowsDone)}/${count(p.rowsTotal)} rows ${p.phase === 'verifying' ? 'verifying' : ''}`,
+      `${count(p.rowsDone)}/${count(p.rowsTotal)} rows ${this.step(p)}`,
     );
     this.bars.set(
       'Documents',

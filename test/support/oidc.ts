@@ -376,6 +376,24 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 }
 
 /** A port nobody listens on right now (Clinica's address must be known before the provider starts). */
+/**
+ * A real provider for a Clinica about to start on a free port: the provider, that port, and
+ * the settings every app pointed at it shares (its address, the issuer, and keys and sessions
+ * checked afresh each time, so rotations and revocations show at once).
+ */
+export async function startProviderFor(options: Omit<TestProviderOptions, 'clinicaUrl'> = {}) {
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const provider = await TestProvider.start({ ...options, clinicaUrl: publicUrl });
+  const env = {
+    PUBLIC_URL: publicUrl,
+    OIDC_ISSUER: provider.issuer,
+    OIDC_JWKS_CACHE_SECONDS: '0',
+    SESSION_CHECK_SECONDS: '0',
+  };
+  return { provider, port, env };
+}
+
 export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

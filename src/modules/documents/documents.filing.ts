@@ -5,7 +5,7 @@ import type { AuditTrail } from '../../platform/audit/audit.js';
 import type { Database, Queryable } from '../../platform/db/database.js';
 import type { EventHandler } from '../../platform/events/handler.js';
 import { appendEvent, type EventEnvelope } from '../../platform/events/outbox.js';
-import type { RequestContext } from '../../platform/http/access.js';
+import { systemContext } from '../../platform/http/access.js';
 import type { ObjectStorage } from '../../platform/storage/storage.js';
 import type { PrescriptionsService } from '../prescriptions/prescriptions.service.js';
 import * as repo from './documents.repository.js';
@@ -111,7 +111,7 @@ export async function fileStaged(deps: FilingDeps, id: string, requestId: string
     await deps.storage.delete(key).catch(() => {});
     throw new Error(`the storage kept ${stored.size} bytes with another checksum for ${key}`);
   }
-  const ctx: RequestContext = { actor: null, ip: 'local', userAgent: 'clinica-document-filing', requestId };
+  const ctx = systemContext('document-filing', requestId);
   const filed = await deps.db.transaction(async (tx) => {
     const { rows } = await tx.query<{ patient_id: string }>(
       'select patient_id from document_staging where id = $1 for update',

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../platform/db/database.js';
 import { decodeCursor, encodeCursor } from '../../platform/http/schemas.js';
+import { STAFF_NAME } from '../identity/staff-names.js';
 import type {
   ArticleKind,
   ArticleVia,
@@ -293,10 +294,9 @@ export async function searchIncidents(q: Queryable, s: IncidentSearch) {
 /** The active agents, each named as staff are named elsewhere (practitioner name, else e-mail). */
 export async function activeAgents(q: Queryable) {
   const { rows } = await q.query<{ id: string; name: string }>(
-    `select u.id, coalesce(p.name, u.email) as name
-       from users u left join practitioners p on p.user_id = u.id
+    `select u.id, ${STAFF_NAME.name} as name from ${STAFF_NAME.from}
       where u.active and 'agent' = any(u.roles)
-      order by lower(coalesce(p.name, u.email))`,
+      order by lower(${STAFF_NAME.name})`,
   );
   return rows;
 }

@@ -4,7 +4,7 @@ import type { Multipart } from '@fastify/multipart';
 import type { AuditTrail } from '../../platform/audit/audit.js';
 import type { Database, Queryable } from '../../platform/db/database.js';
 import { appendEvent } from '../../platform/events/outbox.js';
-import { type Actor, isPatientOnly, type RequestContext } from '../../platform/http/access.js';
+import { type Actor, isPatientOnly, type RequestContext, systemContext } from '../../platform/http/access.js';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../../platform/http/errors.js';
 import { staffNames } from '../identity/staff-names.js';
 import { type AttachmentStore, IncidentAttachments } from './helpdesk.attachments.js';
@@ -40,7 +40,7 @@ export const NEXT: Record<IncidentStatus, readonly IncidentStatus[]> = {
 };
 
 const BREACH_BATCH = 200;
-const SYSTEM: RequestContext = { actor: null, ip: 'local', userAgent: 'clinica', requestId: 'helpdesk' };
+const SYSTEM = systemContext('helpdesk');
 
 /** Agents answer the queue; administrators see everything. */
 export const worksQueue = (actor: Actor | null) => !!actor?.roles.some((r) => r === 'agent' || r === 'admin');

@@ -1,12 +1,12 @@
 import type { AuditTrail } from '../../platform/audit/audit.js';
 import type { Database, Queryable } from '../../platform/db/database.js';
 import { appendEvent } from '../../platform/events/outbox.js';
-import type { RequestContext } from '../../platform/http/access.js';
+import { systemContext } from '../../platform/http/access.js';
 
 /** Lots announced per transaction: a first run over a large stock commits in steps. */
 const ALERT_BATCH = 500;
 
-const SYSTEM: RequestContext = { actor: null, ip: 'local', userAgent: 'clinica', requestId: 'stock-alerts' };
+const SYSTEM = systemContext('stock-alerts');
 
 export interface StockAlertOptions {
   timeZone: string;

@@ -30,6 +30,14 @@ export interface RequestContext {
   requestId: string;
 }
 
+/**
+ * The context of work Clinica does on its own (a command, a job, a consumer): no actor, and
+ * the audit trail names the part that did it.
+ */
+export function systemContext(part: string, requestId = part): RequestContext {
+  return { actor: null, ip: 'local', userAgent: `clinica-${part}`, requestId };
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
