@@ -40,11 +40,11 @@ import {
   dropBenchDatabase,
   freePort,
   markdownTable,
+  recordResults,
   round,
   rssSampler,
   Samples,
   startChild,
-  updatePerformanceSection,
   waitReady,
 } from './lib.js';
 
@@ -431,18 +431,15 @@ async function main(resources: Resources) {
     '',
     `${SETTINGS.clients} concurrent clients, ${SETTINGS.downloads} random documents per server (after a warm-up), rounds alternated; p50/p95/p99 are the worse of the two rounds. The API adds the bearer-token check, the patient-reach check, the document row, the audit entry and the SHA-256 check while streaming.`,
   ].join('\n');
-  const outDir = outDirSetting ?? path.join(ROOT, 'bench', 'results');
-  fs.mkdirSync(outDir, { recursive: true });
-  const jsonName = `backup-${day}.json`;
-  fs.writeFileSync(path.join(outDir, jsonName), `${JSON.stringify(result, null, 2)}\n`);
-  fs.writeFileSync(path.join(outDir, `backup-${day}.md`), `# Backup and restore benchmark\n\n${md}\n`);
-  if (!outDirSetting) {
-    updatePerformanceSection(
-      ROOT,
-      { key: 'backup', command: 'npm run bench:backup', title: 'Backups, restores and document downloads' },
-      md,
-      jsonName,
-    );
-  }
+  recordResults(
+    ROOT,
+    {
+      key: 'backup',
+      command: 'npm run bench:backup',
+      title: 'Backups, restores and document downloads',
+      heading: 'Backup and restore benchmark',
+    },
+    { day, result, md, outDir: outDirSetting },
+  );
   log(`\n${md}\n`);
 }

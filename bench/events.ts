@@ -41,6 +41,7 @@ import {
   cpuSeconds,
   dropBenchDatabase,
   freePort,
+  intEnv,
   markdownTable,
   round,
   Samples,
@@ -52,10 +53,6 @@ import {
 } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const intEnv = (name: string, fallback: number) => {
-  const v = Number(process.env[name]);
-  return Number.isInteger(v) && v > 0 ? v : fallback;
-};
 const settings = {
   adminUrl: process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
   amqpUrl: process.env.BENCH_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672',

@@ -29,11 +29,11 @@ import {
   freePort,
   markdownTable,
   procStatusKb,
+  recordResults,
   round,
   rssSampler,
   Samples,
   startChild,
-  updatePerformanceSection,
   waitReady,
 } from './lib.js';
 
@@ -193,19 +193,16 @@ async function main() {
     `- Long history p95 ${longSummary.p95} ms (aim < 1 s: **${longSummary.p95 < 1000 ? 'met' : 'not met'}**); the first export after start took ${round(first.ms)} ms (JIT warm-up).`,
     `- Server memory: ${result.serverMemory.rssBeforeMiB} MiB resident before the exports, peak ${result.serverMemory.peakMiB} MiB.`,
   ].join('\n');
-  const outDir = outDirSetting ?? path.join(ROOT, 'bench', 'results');
-  fs.mkdirSync(outDir, { recursive: true });
-  const jsonName = `history-pdf-${day}.json`;
-  fs.writeFileSync(path.join(outDir, jsonName), `${JSON.stringify(result, null, 2)}\n`);
-  fs.writeFileSync(path.join(outDir, `history-pdf-${day}.md`), `# History PDF benchmark\n\n${md}\n`);
-  if (!outDirSetting) {
-    updatePerformanceSection(
-      ROOT,
-      { key: 'history-pdf', command: 'npm run bench:history', title: 'Clinical-history PDF' },
-      md,
-      jsonName,
-    );
-  }
+  recordResults(
+    ROOT,
+    {
+      key: 'history-pdf',
+      command: 'npm run bench:history',
+      title: 'Clinical-history PDF',
+      heading: 'History PDF benchmark',
+    },
+    { day, result, md, outDir: outDirSetting },
+  );
   log(`\n${md}\n`);
 }
 

@@ -257,6 +257,29 @@ export function updatePerformanceSection(
 }
 
 /**
+ * Writes a run's results as `<key>-<day>.json` and `.md` in bench/results (or in `outDir`, as
+ * BENCH_OUT asks) and, when they go to bench/results, the run's block of docs/performance.md.
+ */
+export function recordResults(
+  root: string,
+  block: { key: string; command: string; title: string; heading: string },
+  run: { day: string; result: unknown; md: string; outDir: string | undefined },
+) {
+  const outDir = run.outDir ?? path.join(root, 'bench', 'results');
+  fs.mkdirSync(outDir, { recursive: true });
+  const jsonName = `${block.key}-${run.day}.json`;
+  fs.writeFileSync(path.join(outDir, jsonName), `${JSON.stringify(run.result, null, 2)}\n`);
+  fs.writeFileSync(path.join(outDir, `${block.key}-${run.day}.md`), `# ${block.heading}\n\n${run.md}\n`);
+  if (!run.outDir) updatePerformanceSection(root, block, run.md, jsonName);
+}
+
+/** A positive whole number from the environment, else the fallback. */
+export const intEnv = (name: string, fallback: number) => {
+  const v = Number(process.env[name]);
+  return Number.isInteger(v) && v > 0 ? v : fallback;
+};
+
+/**
  * What a single-database benchmark leaves behind, and the cleanup that removes it at the end,
  * on failure or on Ctrl-C: its child processes, its pool, its throwaway database and its
  * work folder (bench/.work/<name>-<pid>).

@@ -45,20 +45,17 @@ import {
   cpuSeconds,
   dropBenchDatabase,
   freePort,
+  intEnv,
   markdownTable,
+  recordResults,
   round,
   Samples,
   startChild,
   stopChild,
-  updatePerformanceSection,
   waitReady,
 } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const intEnv = (name: string, fallback: number) => {
-  const v = Number(process.env[name]);
-  return Number.isInteger(v) && v > 0 ? v : fallback;
-};
 type Kind = 'postgresql' | 'pglite';
 const settings = {
   adminUrl: process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
@@ -1085,19 +1082,16 @@ async function main() {
   };
   const md = report(results, m, startedAt);
   const day = startedAt.toISOString().slice(0, 10);
-  const outDir = settings.outDir ?? path.join(ROOT, 'bench', 'results');
-  fs.mkdirSync(outDir, { recursive: true });
-  const jsonName = `pharmacy-${day}.json`;
-  fs.writeFileSync(path.join(outDir, jsonName), `${JSON.stringify(result, null, 2)}\n`);
-  fs.writeFileSync(path.join(outDir, `pharmacy-${day}.md`), `# Pharmacy benchmark\n\n${md}\n`);
-  if (!settings.outDir) {
-    updatePerformanceSection(
-      ROOT,
-      { key: 'pharmacy', command: 'npm run bench:pharmacy', title: 'Pharmacy: dispensing and the dashboard' },
-      md,
-      jsonName,
-    );
-  }
+  recordResults(
+    ROOT,
+    {
+      key: 'pharmacy',
+      command: 'npm run bench:pharmacy',
+      title: 'Pharmacy: dispensing and the dashboard',
+      heading: 'Pharmacy benchmark',
+    },
+    { day, result, md, outDir: settings.outDir },
+  );
   log(`\n${md}\n`);
   const bad = results.some((r) => !('skipped' in r) && (r.checks.discrepanciesAfterRun > 0 || r.routeProblems.length));
   if (bad) process.exitCode = 1;

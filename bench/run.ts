@@ -42,6 +42,7 @@ import {
   cpuSeconds,
   dropBenchDatabase,
   freePort,
+  intEnv,
   markdownTable,
   procStatusKb,
   round,
@@ -57,10 +58,6 @@ import {
 type Kind = 'by-id' | 'search';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const intEnv = (name: string, fallback: number) => {
-  const v = Number(process.env[name]);
-  return Number.isInteger(v) && v > 0 ? v : fallback;
-};
 const settings = {
   adminUrl: process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
   patients: intEnv('BENCH_PATIENTS', 100_000),

@@ -32,19 +32,16 @@ import { createPostgresDatabase } from '../test/support/databases.js';
 import {
   benchResources,
   freePort,
+  intEnv,
   markdownTable,
+  recordResults,
   round,
   Samples,
   startChild,
-  updatePerformanceSection,
   waitReady,
 } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const intEnv = (name: string, fallback: number) => {
-  const v = Number(process.env[name]);
-  return Number.isInteger(v) && v > 0 ? v : fallback;
-};
 const settings = {
   adminUrl: process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
   patients: intEnv('BENCH_PATIENTS', 100_000),
@@ -347,19 +344,16 @@ async function main() {
     `- Booking, 32 clients for ${round(bookingSeconds, 1)} s: ${created} booked (${result.bookingRun.bookedPerSecond}/s), ${conflicts} refused with 409 (slot or patient already taken), ${other.length ? `other answers ${JSON.stringify(Object.fromEntries(other))}` : 'no other answers'}.`,
     `- Double bookings after the run: **${overlaps}**; live appointments without their booking row: **${unbooked}**.`,
   ].join('\n');
-  const outDir = settings.outDir ?? path.join(ROOT, 'bench', 'results');
-  fs.mkdirSync(outDir, { recursive: true });
-  const jsonName = `scheduling-${day}.json`;
-  fs.writeFileSync(path.join(outDir, jsonName), `${JSON.stringify(result, null, 2)}\n`);
-  fs.writeFileSync(path.join(outDir, `scheduling-${day}.md`), `# Scheduling benchmark\n\n${md}\n`);
-  if (!settings.outDir) {
-    updatePerformanceSection(
-      ROOT,
-      { key: 'scheduling', command: 'npm run bench:scheduling', title: 'Scheduling: availability and booking' },
-      md,
-      jsonName,
-    );
-  }
+  recordResults(
+    ROOT,
+    {
+      key: 'scheduling',
+      command: 'npm run bench:scheduling',
+      title: 'Scheduling: availability and booking',
+      heading: 'Scheduling benchmark',
+    },
+    { day, result, md, outDir: settings.outDir },
+  );
   log(`\n${md}\n`);
   if (overlaps !== 0 || unbooked !== 0 || other.length > 0) process.exitCode = 1;
 }

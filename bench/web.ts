@@ -35,6 +35,7 @@ import {
   cleanUpOnInterrupt,
   dropBenchDatabase,
   freePort,
+  intEnv,
   markdownTable,
   round,
   startChild,
@@ -43,10 +44,6 @@ import {
 } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const intEnv = (name: string, fallback: number) => {
-  const v = Number(process.env[name]);
-  return Number.isInteger(v) && v > 0 ? v : fallback;
-};
 const settings = {
   adminUrl: process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
   patients: intEnv('BENCH_PATIENTS', 100_000),
