@@ -60,26 +60,29 @@ export function toDocument(r: DocumentRow, names: Map<string, string>): Document
  * Inserts a document row. Answers false, writing nothing, when the id, the storage key or
  * the source is already filed (a redelivered event, two consumers racing).
  */
+/** The columns a filed document and a staged one share, and their values in that order. */
+const FACT_COLUMNS =
+  'patient_id, id, category, title, file_name, content_type, size_bytes, sha256, author_id, source_type, source_id';
+const factValues = (f: FileFacts) => [
+  f.patientId,
+  f.id,
+  f.category,
+  f.title,
+  f.fileName,
+  f.contentType,
+  f.sizeBytes,
+  f.sha256,
+  f.authorId,
+  f.source?.type ?? null,
+  f.source?.id ?? null,
+];
+
 export async function insertDocument(q: Queryable, f: FileFacts & { storageKey: string }): Promise<boolean> {
   const { rowCount } = await q.query(
-    `insert into documents (patient_id, id, category, title, file_name, content_type, size_bytes, sha256,
-       storage_key, author_id, source_type, source_id)
+    `insert into documents (${FACT_COLUMNS}, storage_key)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
      on conflict do nothing`,
-    [
-      f.patientId,
-      f.id,
-      f.category,
-      f.title,
-      f.fileName,
-      f.contentType,
-      f.sizeBytes,
-      f.sha256,
-      f.storageKey,
-      f.authorId,
-      f.source?.type ?? null,
-      f.source?.id ?? null,
-    ],
+    [...factValues(f), f.storageKey],
   );
   return rowCount > 0;
 }
@@ -141,24 +144,10 @@ export async function sourceKnown(q: Queryable, category: Category, type: string
 
 export async function insertStaged(q: Queryable, f: FileFacts, content: Buffer): Promise<boolean> {
   const { rowCount } = await q.query(
-    `insert into document_staging (patient_id, id, category, title, file_name, content_type, size_bytes, sha256,
-       author_id, source_type, source_id, content)
+    `insert into document_staging (${FACT_COLUMNS}, content)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
      on conflict do nothing`,
-    [
-      f.patientId,
-      f.id,
-      f.category,
-      f.title,
-      f.fileName,
-      f.contentType,
-      f.sizeBytes,
-      f.sha256,
-      f.authorId,
-      f.source?.type ?? null,
-      f.source?.id ?? null,
-      content,
-    ],
+    [...factValues(f), content],
   );
   return rowCount > 0;
 }
