@@ -15,6 +15,14 @@ import type { Invoice, InvoiceInput, InvoiceStatus, InvoiceUpdate, PaymentInput 
 import { alreadyBilled, composeLines, type Pricing } from './billing.sources.js';
 import * as sourceRepo from './billing.sources.repository.js';
 
+/** `invoice.issued`, `invoice.paid` or `invoice.voided`: each names the invoice and its patient. */
+const invoiceEvent = (
+  tx: Queryable,
+  type: 'invoice.issued' | 'invoice.paid' | 'invoice.voided',
+  invoiceId: string,
+  patientId: string,
+) => appendEvent(tx, { type, aggregateId: invoiceId, patientId, payload: { invoiceId, patientId } });
+
 /** The database refusing two lines of one source on two invoices (exclusion) or twice on one (unique). */
 const EXCLUSION_VIOLATION = '23P01';
 const UNIQUE_VIOLATION = '23505';
@@ -187,20 +195,10 @@ export class BillingService {
           patientId,
           details: { number, total: invoice.total },
         });
-        await appendEvent(tx, {
-          type: 'invoice.issued',
-          aggregateId: id,
-          patientId,
-          payload: { invoiceId: id, patientId },
-        });
+        await invoiceEvent(tx, 'invoice.issued', id, patientId);
         // Nothing to pay: paid the moment it is issued.
         if (paid) {
-          await appendEvent(tx, {
-            type: 'invoice.paid',
-            aggregateId: id,
-            patientId,
-            payload: { invoiceId: id, patientId },
-          });
+          await invoiceEvent(tx, 'invoice.paid', id, patientId);
         }
       }),
     );
@@ -253,12 +251,7 @@ export class BillingService {
         details: { paymentId, amount: input.amount, method: input.method, status },
       });
       if (status === 'paid') {
-        await appendEvent(tx, {
-          type: 'invoice.paid',
-          aggregateId: id,
-          patientId,
-          payload: { invoiceId: id, patientId },
-        });
+        await invoiceEvent(tx, 'invoice.paid', id, patientId);
       }
     });
     return this.load(id);
@@ -297,12 +290,7 @@ export class BillingService {
           patientId,
           details: { number: current.number },
         });
-        await appendEvent(tx, {
-          type: 'invoice.voided',
-          aggregateId: id,
-          patientId,
-          payload: { invoiceId: id, patientId },
-        });
+        await invoiceEvent(tx, 'invoice.voided', id, patientId);
       }),
     );
     return this.load(id);
